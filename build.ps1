@@ -1,0 +1,514 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the NetDrift module.
+
+.DESCRIPTION
+    Build    publishes src/NetDrift.PowerShell and stages an explicit file list into out/NetDrift/.
+    Test     Build, then the xunit tests, then every pester/*.Tests.ps1 (and
+             examples/pester/*.Tests.ps1) in a fresh pwsh inside a private network namespace where
+             origin.netdrift.test and origin2.netdrift.test are 127.0.0.1. The last line printed
+             is "N passed, N failed, N skipped"; the exit code is 1 when anything failed or a
+             runner could not run.
+    Demo     Build, then demo/Start-Demo.ps1 in a fresh pwsh that has imported out/NetDrift.
+    Package  Build, then out/package/NetDrift.<version>.nupkg with PSResourceGet.
+    Clean    removes out/ and every bin/ and obj/.
+
+    Run it as `dotnet tool restore; dotnet pwsh ./build.ps1 <Task>` (PowerShell is a local tool).
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Test -PesterPath pester/TestOrigin.Tests.ps1 -SkipXunit
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [string] $Configuration = 'Release',
+
+    # Test: run only these Pester files instead of every suite.
+    [string[]] $PesterPath,
+
+    # Test: skip the xunit tests (to iterate on Pester suites).
+    [switch] $SkipXunit
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+
+$RepoRoot = $PSScriptRoot
+$OutDir = Join-Path $RepoRoot 'out'
+$ModuleOut = Join-Path $OutDir 'NetDrift'
+$PublishDir = Join-Path $OutDir 'publish/NetDrift.PowerShell'
+$ResultsDir = Join-Path $OutDir 'test-results'
+$OriginOut = Join-Path $OutDir 'test-origin'
+$ModuleSource = Join-Path $RepoRoot 'module'
+$ModuleProject = Join-Path $RepoRoot 'src/NetDrift.PowerShell/NetDrift.PowerShell.csproj'
+$XunitProject = Join-Path $RepoRoot 'tests/NetDrift.Engine.Tests/NetDrift.Engine.Tests.csproj'
+$OriginProject = Join-Path $RepoRoot 'tests/NetDrift.TestOrigin/NetDrift.TestOrigin.csproj'
+$PesterProject = Join-Path $RepoRoot 'tools/Pester/Pester.Restore.csproj'
+$PesterRunner = Join-Path $RepoRoot 'tools/Pester/Invoke-PesterRun.ps1'
+$TestHelpers = Join-Path $RepoRoot 'pester/_TestHelpers.psm1'
+
+# The names the Pester network namespace resolves to 127.0.0.1 (HttpClient sends nothing for a
+# loopback address through a proxy, so suites address the origin by name).
+$TestHostNames = @('origin.netdrift.test', 'origin2.netdrift.test')
+
+# Files the module ships besides the assemblies: required, then copied when present.
+$ModuleFiles = @('NetDrift.Format.ps1xml')
+$OptionalModuleFiles = @('NetDrift.Types.ps1xml', 'en-US')
+
+# Assemblies PowerShell itself provides: never shipped, whatever the publish folder holds.
+$HostAssemblyPatterns = @('System.Management.Automation.dll', 'Microsoft.PowerShell.*.dll',
+    'Microsoft.Management.Infrastructure*.dll')
+
+# A hung suite must not eat CI's whole budget.
+$PesterTimeout = [TimeSpan]::FromMinutes($(if ($env:NETDRIFT_PESTER_TIMEOUT_MINUTES) { [double]$env:NETDRIFT_PESTER_TIMEOUT_MINUTES } else { 45 }))
+
+function Write-Step([string] $Text) {
+    Write-Host "==> $Text" -ForegroundColor Cyan
+}
+
+# The dotnet host running this script when it was started as `dotnet pwsh`, else the one on PATH.
+function Get-DotNetHost {
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return $self }
+    $found = Get-Command dotnet -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $found) { throw 'dotnet was not found on PATH; install the .NET SDK.' }
+    $found.Source
+}
+
+# How to start a fresh pwsh like this one: `dotnet <PSHOME>/pwsh.dll` for the local tool.
+function Get-PwshLaunch {
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return @{ FilePath = $self; Arguments = @((Join-Path $PSHOME 'pwsh.dll')) }
+    }
+    @{ FilePath = $self; Arguments = @() }
+}
+
+# Runs a native command with its output on the console; throws on a non-zero exit code unless
+# -AllowFailure, in which case the exit code is returned.
+function Invoke-Native {
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [string[]] $ArgumentList = @(),
+        [switch] $AllowFailure
+    )
+    Write-Host "> $([IO.Path]::GetFileName($FilePath)) $($ArgumentList -join ' ')" -ForegroundColor DarkGray
+    & $FilePath @ArgumentList | Out-Host
+    $code = $LASTEXITCODE
+    if ($code -ne 0 -and -not $AllowFailure) {
+        throw "$([IO.Path]::GetFileName($FilePath)) $($ArgumentList[0]) failed with exit code $code."
+    }
+    if ($AllowFailure) { $code }
+}
+
+function Get-ProjectVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $RepoRoot 'Directory.Build.props'))
+    $node = $props.SelectSingleNode('/Project/PropertyGroup/Version')
+    if (-not $node -or -not $node.InnerText.Trim()) { throw 'Directory.Build.props has no <Version>.' }
+    $text = $node.InnerText.Trim()
+    $core, $prerelease = $text -split '-', 2
+    $parsed = $null
+    if (-not [Version]::TryParse($core, [ref]$parsed)) { throw "Directory.Build.props <Version> '$text' is not a version." }
+    [pscustomobject]@{ Text = $text; Core = $core; Prerelease = $prerelease }
+}
+
+# The cmdlet project may ask for its dependencies in a subfolder (for a private
+# AssemblyLoadContext, as PSResourceGet does) with <NetDriftDependencyFolder>name</...>.
+function Get-DependencyFolder {
+    $node = ([xml](Get-Content -Raw $ModuleProject)).SelectSingleNode('//NetDriftDependencyFolder')
+    if ($node) { $node.InnerText.Trim() } else { '' }
+}
+
+function Write-ModuleManifest([pscustomobject] $Version) {
+    $text = Get-Content -Raw (Join-Path $ModuleSource 'NetDrift.psd1')
+    $pattern = "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'"
+    if ($text -notmatch $pattern) { throw "module/NetDrift.psd1 has no ModuleVersion = '...' line." }
+    $text = $text -replace $pattern, "`${1}'$($Version.Core)'"
+    if ($Version.Prerelease) {
+        $psData = '(?m)^(\s*)PSData\s*=\s*@\{'
+        if ($text -notmatch $psData) { throw 'module/NetDrift.psd1 has no PrivateData.PSData to carry the prerelease tag.' }
+        $text = $text -replace $psData, "`$0`n`$1    Prerelease = '$($Version.Prerelease)'"
+    }
+    $target = Join-Path $ModuleOut 'NetDrift.psd1'
+    Set-Content -LiteralPath $target -Value $text -Encoding utf8NoBOM -NoNewline
+}
+
+function Invoke-Build {
+    $version = Get-ProjectVersion
+    Write-Step "Build NetDrift $($version.Text) ($Configuration)"
+    $dotnet = Get-DotNetHost
+    if (Test-Path $PublishDir) { Remove-Item -Recurse -Force $PublishDir }
+    Invoke-Native $dotnet @('publish', $ModuleProject, '-c', $Configuration, '-o', $PublishDir, '--nologo', '-v', 'minimal')
+
+    if (Test-Path $ModuleOut) { Remove-Item -Recurse -Force $ModuleOut }
+    $null = New-Item -ItemType Directory -Path $ModuleOut
+
+    $rootAssembly = 'NetDrift.PowerShell.dll'
+    $assemblies = @($rootAssembly, 'NetDrift.Engine.dll')
+    foreach ($name in $assemblies) {
+        if (-not (Test-Path (Join-Path $PublishDir $name))) { throw "dotnet publish produced no $name." }
+    }
+    # Runtime dependencies are exactly the other assemblies publish resolved, minus the host's.
+    $dependencies = @(Get-ChildItem -LiteralPath $PublishDir -Filter '*.dll' -File |
+            Where-Object { $_.Name -notin $assemblies } |
+            Where-Object { $n = $_.Name; -not ($HostAssemblyPatterns | Where-Object { $n -like $_ }) } |
+            ForEach-Object Name | Sort-Object)
+    if (Test-Path (Join-Path $PublishDir 'runtimes')) {
+        Write-Warning 'The publish output has a runtimes/ folder (RID-specific assets); it is not staged.'
+    }
+
+    $dependencyFolder = Get-DependencyFolder
+    $dependencyTarget = if ($dependencyFolder) { Join-Path $ModuleOut $dependencyFolder } else { $ModuleOut }
+    $null = New-Item -ItemType Directory -Path $dependencyTarget -Force
+    Copy-Item -LiteralPath (Join-Path $PublishDir $rootAssembly) -Destination $ModuleOut
+    foreach ($name in @($assemblies | Where-Object { $_ -ne $rootAssembly }) + $dependencies) {
+        Copy-Item -LiteralPath (Join-Path $PublishDir $name) -Destination $dependencyTarget
+    }
+
+    Write-ModuleManifest $version
+    foreach ($name in $ModuleFiles) {
+        $source = Join-Path $ModuleSource $name
+        if (-not (Test-Path $source)) { throw "module/$name is missing." }
+        Copy-Item -LiteralPath $source -Destination $ModuleOut
+    }
+    foreach ($name in $OptionalModuleFiles) {
+        $source = Join-Path $ModuleSource $name
+        if (Test-Path $source) { Copy-Item -LiteralPath $source -Destination $ModuleOut -Recurse }
+    }
+
+    # A module that cannot be imported is a broken build, whatever the compiler said.
+    $manifest = Join-Path $ModuleOut 'NetDrift.psd1'
+    $null = Test-ModuleManifest -Path $manifest
+    $pwsh = Get-PwshLaunch
+    $probe = "`$m = Import-Module -Name '$($manifest -replace "'", "''")' -PassThru -ErrorAction Stop; " +
+    '$m.ExportedCmdlets.Keys -join '',''' 
+    $exported = & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-Command', $probe))
+    if ($LASTEXITCODE -ne 0) { throw "The staged module does not import: $exported" }
+    $exportedNames = @("$exported".Split(',', [StringSplitOptions]::RemoveEmptyEntries))
+    $declared = @((Import-PowerShellDataFile $manifest).CmdletsToExport)
+    $missing = @($declared | Where-Object { $_ -notin $exportedNames })
+
+    $staged = Get-ChildItem -LiteralPath $ModuleOut -Recurse -File |
+        ForEach-Object { [IO.Path]::GetRelativePath($ModuleOut, $_.FullName) } | Sort-Object
+    Write-Host "Staged $([IO.Path]::GetRelativePath($RepoRoot, $ModuleOut)): $($staged -join ', ')"
+    Write-Host "Exports $($exportedNames.Count) of $($declared.Count) cmdlets$(if ($missing) { "; not implemented yet: $($missing -join ', ')" })"
+}
+
+function New-SuiteResult([string] $Name, [int] $Passed = 0, [int] $Failed = 0, [int] $Skipped = 0,
+    [string] $Problem = '', [string[]] $FailedNames = @(), [string] $Report = '') {
+    [pscustomobject]@{
+        Name = $Name; Passed = $Passed; Failed = $Failed; Skipped = $Skipped
+        Problem = $Problem; FailedNames = $FailedNames; Report = $Report
+    }
+}
+
+# A runner that could not run counts as one failure, never as zero tests passed.
+function New-CrashedSuite([string] $Name, [string] $Problem) {
+    New-SuiteResult -Name $Name -Failed 1 -Problem $Problem
+}
+
+function Invoke-XunitSuite {
+    Write-Step "xunit: $([IO.Path]::GetRelativePath($RepoRoot, $XunitProject))"
+    $dir = Join-Path $ResultsDir 'xunit'
+    if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
+    $trx = Join-Path $dir 'xunit.trx'
+    $code = Invoke-Native (Get-DotNetHost) -AllowFailure @('test', $XunitProject, '-c', $Configuration,
+        '--nologo', '--verbosity', 'minimal', '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $dir)
+    if (-not (Test-Path $trx)) {
+        if ($code -eq 0) { return New-SuiteResult -Name 'xunit' -Problem 'no tests found' }
+        return New-CrashedSuite 'xunit' "dotnet test exited with $code and wrote no results (build error?)"
+    }
+    $doc = [xml](Get-Content -Raw $trx)
+    $ns = [Xml.XmlNamespaceManager]::new($doc.NameTable)
+    $ns.AddNamespace('t', $doc.DocumentElement.NamespaceURI)
+    $counters = $doc.SelectSingleNode('//t:ResultSummary/t:Counters', $ns)
+    if (-not $counters) { return New-CrashedSuite 'xunit' "$trx has no result counters" }
+    $count = { param($name) [int]$counters.GetAttribute($name) }
+    $failed = (& $count 'failed') + (& $count 'error') + (& $count 'timeout') + (& $count 'aborted')
+    $names = @($doc.SelectNodes("//t:UnitTestResult[@outcome='Failed']", $ns) | ForEach-Object { $_.GetAttribute('testName') })
+    $result = New-SuiteResult -Name 'xunit' -Passed (& $count 'passed') -Failed $failed -Skipped (& $count 'notExecuted') `
+        -FailedNames $names -Report ([IO.Path]::GetRelativePath($RepoRoot, $trx))
+    if ($code -ne 0 -and $failed -eq 0) {
+        $result.Failed = 1
+        $result.Problem = "dotnet test exited with $code though no test failed"
+    }
+    $result
+}
+
+function Get-NuGetPackagesFolder {
+    $line = & (Get-DotNetHost) nuget locals global-packages --list | Select-Object -Last 1
+    if ($LASTEXITCODE -ne 0 -or "$line" -notmatch '^global-packages:\s*(.+)$') {
+        throw "Cannot find the NuGet global packages folder ('dotnet nuget locals' said: $line)."
+    }
+    $Matches[1].Trim()
+}
+
+function Get-PesterModulePath {
+    $download = ([xml](Get-Content -Raw $PesterProject)).SelectSingleNode("//PackageDownload[@Include='Pester']")
+    $version = $download.GetAttribute('Version').Trim('[', ']', ' ')
+    Invoke-Native (Get-DotNetHost) @('restore', $PesterProject, '--nologo', '-v', 'quiet')
+    $path = Join-Path (Get-NuGetPackagesFolder) "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $path)) { throw "Pester $version was restored but $path is missing." }
+    $path
+}
+
+function Get-PesterSuiteFiles {
+    if ($PesterPath) {
+        return @($PesterPath | ForEach-Object { (Resolve-Path -LiteralPath $_).ProviderPath })
+    }
+    $folders = @('pester', 'examples/pester') | ForEach-Object { Join-Path $RepoRoot $_ } | Where-Object { Test-Path $_ }
+    @($folders | ForEach-Object { Get-ChildItem -LiteralPath $_ -Filter '*.Tests.ps1' -File } | ForEach-Object FullName | Sort-Object)
+}
+
+# The network namespace has no route out, so the Debian packages the suites ask for with
+# Install-DebianPackage are installed here, before entering it.
+function Install-SuitePackages([string[]] $Files) {
+    $requests = foreach ($file in $Files) {
+        $ast = [Management.Automation.Language.Parser]::ParseFile($file, [ref]$null, [ref]$null)
+        $calls = $ast.FindAll({
+                param($node)
+                $node -is [Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq 'Install-DebianPackage'
+            }, $true)
+        foreach ($call in $calls) {
+            $name = $null; $command = $null; $pending = $null; $positional = 0
+            foreach ($element in @($call.CommandElements | Select-Object -Skip 1)) {
+                if ($element -is [Management.Automation.Language.CommandParameterAst]) { $pending = $element.ParameterName; continue }
+                if ($element -isnot [Management.Automation.Language.StringConstantExpressionAst]) { $pending = $null; continue }
+                $slot = if ($pending) { $pending } elseif ($positional++ -eq 0) { 'Name' } else { 'Command' }
+                if ($slot -eq 'Name') { $name = $element.Value } elseif ($slot -eq 'Command') { $command = $element.Value }
+                $pending = $null
+            }
+            if ($name) { [pscustomobject]@{ Name = $name; Command = $(if ($command) { $command } else { $name }) } }
+        }
+    }
+    $requests = @($requests | Sort-Object Name, Command -Unique)
+    if (-not $requests) { return }
+    Import-Module $TestHelpers -Force
+    foreach ($request in $requests) {
+        try { Install-DebianPackage -Name $request.Name -Command $request.Command }
+        catch { Write-Warning "Could not install $($request.Name): $_ (the suites that need it will fail)." }
+    }
+}
+
+# Root on Linux with unshare: a private network namespace (only lo, up) and a private mount
+# namespace whose /etc/hosts maps the test host names to 127.0.0.1.
+function Test-NetNamespaceSupport {
+    if (-not $IsLinux) { return 'not Linux' }
+    foreach ($tool in 'unshare', 'ip', 'mount') {
+        if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore)) { return "$tool is not installed" }
+    }
+    $probe = & unshare --net --mount sh -c 'ip link set lo up' 2>&1
+    if ($LASTEXITCODE -ne 0) { return "unshare failed: $probe" }
+    ''
+}
+
+function Invoke-PesterSuite([bool] $ModuleBuilt) {
+    Write-Step 'Pester'
+    if (-not $ModuleBuilt) { return New-CrashedSuite 'pester' 'the module did not build, so no suite ran' }
+    try {
+        $files = Get-PesterSuiteFiles
+        if (-not $files) { return New-CrashedSuite 'pester' 'no *.Tests.ps1 found in pester/' }
+        $pesterModule = Get-PesterModulePath
+        $dotnet = Get-DotNetHost
+        if (Test-Path $OriginOut) { Remove-Item -Recurse -Force $OriginOut }
+        Invoke-Native $dotnet @('publish', $OriginProject, '-c', $Configuration, '-o', $OriginOut, '--nologo', '-v', 'minimal')
+        Install-SuitePackages $files
+
+        $dir = Join-Path $ResultsDir 'pester'
+        if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
+        $null = New-Item -ItemType Directory -Path $dir
+        $summaryPath = Join-Path $dir 'summary.json'
+        $specPath = Join-Path $dir 'run.json'
+        @{
+            PesterModule   = $pesterModule
+            Paths          = @($files)
+            SummaryPath    = $summaryPath
+            TestResultPath = Join-Path $dir 'pester.xml'
+            Verbosity      = $(if ($env:NETDRIFT_PESTER_VERBOSITY) { $env:NETDRIFT_PESTER_VERBOSITY } else { 'Normal' })
+        } | ConvertTo-Json | Set-Content -LiteralPath $specPath -Encoding utf8NoBOM
+
+        $pwsh = Get-PwshLaunch
+        $childArgs = @($pwsh.Arguments) + @('-NoProfile', '-NonInteractive', '-File', $PesterRunner, '-SpecPath', $specPath)
+        $psi = [Diagnostics.ProcessStartInfo]::new()
+        $psi.UseShellExecute = $false
+        $psi.WorkingDirectory = $RepoRoot
+        # No test may wait for a keyboard: stdin is an empty pipe.
+        $psi.RedirectStandardInput = $true
+        $psi.Environment['NETDRIFT_TEST_ORIGIN'] = Join-Path $OriginOut 'NetDrift.TestOrigin.dll'
+        $psi.Environment['NETDRIFT_TEST_DOTNET'] = $dotnet
+
+        $unsupported = Test-NetNamespaceSupport
+        if ($unsupported) {
+            Write-Warning "Pester runs without a private network namespace ($unsupported); tests that need the test host names skip."
+            $psi.Environment['NETDRIFT_TEST_NETNS'] = '0'
+            $psi.FileName = $pwsh.FilePath
+            foreach ($a in $childArgs) { $psi.ArgumentList.Add($a) }
+        }
+        else {
+            $hosts = Join-Path $dir 'hosts'
+            $lines = @(Get-Content -LiteralPath '/etc/hosts') + "127.0.0.1 $($TestHostNames -join ' ')"
+            Set-Content -LiteralPath $hosts -Value $lines -Encoding utf8NoBOM
+            Write-Host "Network namespace: lo only; $($TestHostNames -join ', ') -> 127.0.0.1"
+            $psi.Environment['NETDRIFT_TEST_NETNS'] = '1'
+            $psi.FileName = 'unshare'
+            $setup = 'ip link set lo up && mount --bind "$0" /etc/hosts && exec "$@"'
+            foreach ($a in @('--net', '--mount', '--', 'sh', '-c', $setup, $hosts, $pwsh.FilePath) + $childArgs) { $psi.ArgumentList.Add($a) }
+        }
+
+        $process = [Diagnostics.Process]::Start($psi)
+        try {
+            $process.StandardInput.Close()
+            $deadline = [DateTime]::UtcNow + $PesterTimeout
+            while (-not $process.WaitForExit(500)) {
+                if ([DateTime]::UtcNow -gt $deadline) {
+                    $process.Kill($true)
+                    return New-CrashedSuite 'pester' "timed out after $PesterTimeout and was killed"
+                }
+            }
+            $process.WaitForExit()
+            $exitCode = $process.ExitCode
+        }
+        finally {
+            if (-not $process.HasExited) { $process.Kill($true) }
+            $process.Dispose()
+        }
+
+        if (-not (Test-Path $summaryPath)) {
+            return New-CrashedSuite 'pester' "the Pester process exited with $exitCode and reported nothing"
+        }
+        $summary = Get-Content -Raw $summaryPath | ConvertFrom-Json
+        $result = New-SuiteResult -Name 'pester' -Passed $summary.Passed -Failed $summary.Failed -Skipped $summary.Skipped `
+            -FailedNames @($summary.FailedNames) -Report ([IO.Path]::GetRelativePath($RepoRoot, $summary.TestResultPath))
+        if ($result.Failed -eq 0 -and ($exitCode -ne 0 -or $summary.Result -ne 'Passed')) {
+            $result.Failed = 1
+            $result.Problem = "Pester's result is '$($summary.Result)' (exit code $exitCode)"
+        }
+        $result
+    }
+    catch {
+        Write-Host "Pester could not run: $_" -ForegroundColor Red
+        New-CrashedSuite 'pester' "$_"
+    }
+}
+
+function Invoke-Test {
+    $moduleBuilt = $true
+    try { Invoke-Build }
+    catch {
+        Write-Host "Build failed: $_" -ForegroundColor Red
+        $moduleBuilt = $false
+    }
+    $suites = [Collections.Generic.List[object]]::new()
+    if ($SkipXunit) { Write-Step 'xunit: skipped (-SkipXunit)' }
+    else {
+        try { $suites.Add((Invoke-XunitSuite)) }
+        catch {
+            Write-Host "xunit could not run: $_" -ForegroundColor Red
+            $suites.Add((New-CrashedSuite 'xunit' "$_"))
+        }
+    }
+    $suites.Add((Invoke-PesterSuite $moduleBuilt))
+
+    Write-Step 'Summary'
+    foreach ($suite in $suites) {
+        $line = '{0,-7} {1} passed, {2} failed, {3} skipped' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped
+        if ($suite.Report) { $line += "  ($($suite.Report))" }
+        if ($suite.Problem) { $line += "  -- $($suite.Problem)" }
+        Write-Host $line -ForegroundColor $(if ($suite.Failed) { 'Red' } else { 'Green' })
+        $names = @($suite.FailedNames | Where-Object { $_ })
+        foreach ($name in @($names | Select-Object -First 25)) { Write-Host "  failed: $name" -ForegroundColor Red }
+        if ($names.Count -gt 25) { Write-Host "  ... and $($names.Count - 25) more" -ForegroundColor Red }
+    }
+    $passed = ($suites | Measure-Object Passed -Sum).Sum
+    $failed = ($suites | Measure-Object Failed -Sum).Sum
+    $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { 1 } else { 0 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $demo = Join-Path $RepoRoot 'demo/Start-Demo.ps1'
+    if (-not (Test-Path $demo)) { throw 'demo/Start-Demo.ps1 is missing.' }
+    Write-Step 'Demo'
+    $manifest = Join-Path $ModuleOut 'NetDrift.psd1'
+    $command = "Import-Module -Name '$($manifest -replace "'", "''")' -ErrorAction Stop; & '$($demo -replace "'", "''")'"
+    $pwsh = Get-PwshLaunch
+    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-Command', $command))
+    $LASTEXITCODE
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $version = Get-ProjectVersion
+    Write-Step "Package NetDrift $($version.Text)"
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Ignore
+    $packageDir = Join-Path $OutDir 'package'
+    if (Test-Path $packageDir) { Remove-Item -Recurse -Force $packageDir }
+    $null = New-Item -ItemType Directory -Path $packageDir
+    if (Get-Command Compress-PSResource -ErrorAction Ignore) {
+        Compress-PSResource -Path $ModuleOut -DestinationPath $packageDir
+    }
+    elseif (Get-Command Publish-PSResource -ErrorAction Ignore) {
+        # Older PSResourceGet: publish to a throw-away local file repository.
+        $repoName = "NetDriftBuild$PID"
+        $repoDir = Join-Path $OutDir "package-repo"
+        $null = New-Item -ItemType Directory -Path $repoDir -Force
+        Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
+        try {
+            Publish-PSResource -Path $ModuleOut -Repository $repoName
+            Get-ChildItem -LiteralPath $repoDir -Filter '*.nupkg' | Move-Item -Destination $packageDir
+        }
+        finally {
+            Unregister-PSResourceRepository -Name $repoName
+            Remove-Item -Recurse -Force $repoDir
+        }
+    }
+    else {
+        throw 'Microsoft.PowerShell.PSResourceGet is not available in this PowerShell (it ships with 7.4+); cannot package.'
+    }
+    $package = Join-Path $packageDir "NetDrift.$($version.Text).nupkg"
+    if (-not (Test-Path $package)) {
+        throw "Packaging produced no $package (found: $((Get-ChildItem $packageDir).Name -join ', '))."
+    }
+    Write-Host "Package: $([IO.Path]::GetRelativePath($RepoRoot, $package))"
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
+    foreach ($root in 'src', 'tests', 'tools') {
+        $path = Join-Path $RepoRoot $root
+        if (-not (Test-Path $path)) { continue }
+        Get-ChildItem -LiteralPath $path -Directory -Recurse -Include 'bin', 'obj', 'TestResults' |
+            Where-Object { Test-Path $_.FullName } |
+            Remove-Item -Recurse -Force
+    }
+}
+
+Push-Location $RepoRoot
+try {
+    # Only Test and Demo decide the exit code; anything else a task writes is not a result.
+    $exitCode = switch ($Task) {
+        'Build' { $null = Invoke-Build; 0 }
+        'Test' { Invoke-Test | Select-Object -Last 1 }
+        'Demo' { Invoke-Demo | Select-Object -Last 1 }
+        'Package' { $null = Invoke-Package; 0 }
+        'Clean' { $null = Invoke-Clean; 0 }
+    }
+}
+catch {
+    Write-Host "build.ps1 ${Task} failed: $($_.Exception.Message)" -ForegroundColor Red
+    $exitCode = 1
+}
+finally {
+    Pop-Location
+}
+exit $exitCode

@@ -1,0 +1,350 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using NetDrift.Engine.Balancing;
+
+namespace NetDrift.Engine.Configuration;
+
+/// <summary>
+/// Turns config JSON into a validated <see cref="NetDriftConfig"/>. Reads the Go NetDrift schema
+/// with the same meaning, collects every problem (unknown fields, wrong types, bad values), and
+/// names the field and line of each. Never returns a half-valid config.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = false,
+    };
+
+    public static NetDriftConfig LoadFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(path, [new ConfigError("(file)", null, $"cannot be read: {e.Message}")]);
+        }
+        return Parse(bytes, path);
+    }
+
+    public static NetDriftConfig Parse(string json, string? source = null) => Parse(Encoding.UTF8.GetBytes(json), source);
+
+    public static NetDriftConfig Parse(byte[] utf8Json, string? source = null)
+    {
+        var errors = Validate(utf8Json, out var config);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(source, errors);
+        }
+        return config!;
+    }
+
+    /// <summary>Every problem in the JSON; the config when there are none.</summary>
+    public static IReadOnlyList<ConfigError> Validate(byte[] utf8Json, out NetDriftConfig? config)
+    {
+        config = null;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json, DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            var line = e.LineNumber is { } zeroBased ? (int)zeroBased + 1 : (int?)null;
+            return [new ConfigError(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(json)" : e.Path.TrimStart('$', '.'), line, $"is not valid JSON: {FirstSentence(e.Message)}")];
+        }
+        using (document)
+        {
+            var lines = JsonLineMap.Build(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            var sink = new ConfigErrorSink(lines);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                sink.Add("(root)", "must be a JSON object");
+                return sink.Errors;
+            }
+            var built = Read(new JsonObjectReader(document.RootElement, "", sink), sink);
+            if (sink.Errors.Count == 0)
+            {
+                config = built;
+            }
+            return sink.Errors;
+        }
+    }
+
+    /// <summary>Parses one upstream URL outside a file (cmdlet parameters), naming <paramref name="field"/> on error.</summary>
+    public static UpstreamConfig ParseUpstream(string url, string field, string? name = null, int weight = 1, string tag = "", bool enabled = true, string note = "")
+    {
+        if (!UpstreamAddress.TryParse(url, out var address, out var error))
+        {
+            throw new ConfigException(null, [new ConfigError(field, null, error!)]);
+        }
+        if (weight < 0)
+        {
+            throw new ConfigException(null, [new ConfigError(field, null, $"weight must be 0 or more, not {weight}")]);
+        }
+        return new UpstreamConfig
+        {
+            Url = address!, Name = string.IsNullOrWhiteSpace(name) ? address!.Authority : name,
+            Weight = weight, Tag = tag, Enabled = enabled, Note = note,
+        };
+    }
+
+    private static NetDriftConfig Read(JsonObjectReader root, ConfigErrorSink sink)
+    {
+        var config = new NetDriftConfig();
+
+        if (root.Object("server") is { } server)
+        {
+            config = config with { Server = ReadServer(server, sink) };
+        }
+        if (root.Object("authentication") is { } auth)
+        {
+            config = config with { Authentication = ReadAuthentication(auth, sink) };
+        }
+        if (!root.Has("upstream_proxies"))
+        {
+            sink.Add("upstream_proxies", "is required: the list of upstream proxies to balance over");
+        }
+        config = config with { UpstreamProxies = ReadUpstreams(root, sink) };
+        // The Go program treated 0 as "use the default"; keep that meaning.
+        var upstreamTimeout = root.Seconds("upstream_timeout", config.UpstreamTimeout, min: 0, max: 3600);
+        config = config with { UpstreamTimeout = upstreamTimeout == TimeSpan.Zero ? config.UpstreamTimeout : upstreamTimeout };
+        if (root.Object("health_check") is { } health)
+        {
+            config = config with { HealthCheck = ReadHealthCheck(health, sink) };
+        }
+        var strategy = root.String("load_balancing", config.LoadBalancing)!;
+        if (!LoadBalancingNames.All.Contains(strategy))
+        {
+            sink.Add(root.FieldPath("load_balancing"), $"must be one of {string.Join(", ", LoadBalancingNames.All)}, not '{strategy}'");
+        }
+        config = config with
+        {
+            LoadBalancing = strategy,
+            Retries = root.Int("retries", config.Retries, min: 0, max: 100),
+            ExposeUpstream = root.Bool("expose_upstream", config.ExposeUpstream),
+            MetricsEndpoint = ReadEndpointPath(root, "metrics_endpoint", config.MetricsEndpoint, sink),
+        };
+        if (root.Object("limits") is { } limits)
+        {
+            config = config with { Limits = ReadLimits(limits) };
+        }
+        if (root.Array("allowed_ports") is { } ports)
+        {
+            var allowed = new List<int>();
+            foreach (var (element, path) in ports)
+            {
+                if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var port) && port is >= 1 and <= 65535)
+                {
+                    allowed.Add(port);
+                }
+                else
+                {
+                    sink.Add(path, $"must be a port from 1 to 65535, not {JsonObjectReader.Describe(element)}");
+                }
+            }
+            config = config with { AllowedPorts = allowed };
+        }
+        if (root.Object("logging") is { } logging)
+        {
+            config = config with { Logging = ReadLogging(logging, sink) };
+        }
+        root.ReportUnknownFields();
+        if (config.Server.StatsEndpoint == config.MetricsEndpoint)
+        {
+            sink.Add("metrics_endpoint", "must differ from server.stats_endpoint");
+        }
+        return config;
+    }
+
+    private static ServerConfig ReadServer(JsonObjectReader server, ConfigErrorSink sink)
+    {
+        var defaults = new ServerConfig();
+        var listen = server.String("listen_address", defaults.ListenAddress)!;
+        if (!ListenAddress.TryParse(listen, out _, out var error))
+        {
+            sink.Add(server.FieldPath("listen_address"), error!);
+        }
+        var result = new ServerConfig
+        {
+            Name = server.String("name", defaults.Name)!,
+            ListenAddress = listen,
+            StatsEndpoint = ReadEndpointPath(server, "stats_endpoint", defaults.StatsEndpoint, sink),
+        };
+        server.ReportUnknownFields();
+        return result;
+    }
+
+    private static string ReadEndpointPath(JsonObjectReader reader, string name, string fallback, ConfigErrorSink sink)
+    {
+        var path = reader.String(name, fallback)!;
+        if (path.Length < 2 || path[0] != '/' || path.Any(c => c <= ' ' || c is '?' or '#') || path == "/healthz")
+        {
+            sink.Add(reader.FieldPath(name), $"must be a path such as {fallback} (not '/', not /healthz, no spaces or query)");
+            return fallback;
+        }
+        return path;
+    }
+
+    private static AuthenticationConfig ReadAuthentication(JsonObjectReader auth, ConfigErrorSink sink)
+    {
+        var users = new List<UserConfig>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (element, path) in auth.Array("users") ?? [])
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                sink.Add(path, $"must be an object with username and password, not {JsonObjectReader.Describe(element)}");
+                continue;
+            }
+            var user = new JsonObjectReader(element, path, sink);
+            var name = user.String("username");
+            var password = user.String("password");
+            user.ReportUnknownFields();
+            if (string.IsNullOrEmpty(name))
+            {
+                sink.Add(user.FieldPath("username"), "is required and must not be empty");
+                continue;
+            }
+            if (name.Contains(':'))
+            {
+                sink.Add(user.FieldPath("username"), "must not contain ':' (Basic auth splits on it)");
+                continue;
+            }
+            if (password is null)
+            {
+                sink.Add(user.FieldPath("password"), "is required");
+                continue;
+            }
+            if (!seen.Add(name))
+            {
+                sink.Add(user.FieldPath("username"), $"'{name}' appears more than once");
+                continue;
+            }
+            users.Add(new UserConfig(name, password));
+        }
+        var result = new AuthenticationConfig { Enabled = auth.Bool("enabled", false), Users = users };
+        auth.ReportUnknownFields();
+        return result;
+    }
+
+    private static IReadOnlyList<UpstreamConfig> ReadUpstreams(JsonObjectReader root, ConfigErrorSink sink)
+    {
+        var upstreams = new List<UpstreamConfig>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (element, path) in root.Array("upstream_proxies") ?? [])
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                sink.Add(path, $"must be an object with at least a url, not {JsonObjectReader.Describe(element)}");
+                continue;
+            }
+            var reader = new JsonObjectReader(element, path, sink);
+            var url = reader.String("url");
+            var name = reader.String("name");
+            var enabled = reader.Bool("enabled", true);
+            var weight = reader.Int("weight", 1, min: 0);
+            var tag = reader.String("tag", "")!;
+            var note = reader.String("note", "")!;
+            reader.ReportUnknownFields();
+            if (url is null)
+            {
+                sink.Add(reader.FieldPath("url"), "is required (http://host:port or http://user:pass@host:port)");
+                continue;
+            }
+            if (!UpstreamAddress.TryParse(url, out var address, out var error))
+            {
+                sink.Add(reader.FieldPath("url"), error!);
+                continue;
+            }
+            var upstreamName = string.IsNullOrWhiteSpace(name) ? address!.Authority : name.Trim();
+            if (!names.Add(upstreamName))
+            {
+                sink.Add(reader.FieldPath(name is null ? "url" : "name"),
+                    $"names upstream '{upstreamName}' a second time; give one of them a distinct \"name\"");
+                continue;
+            }
+            upstreams.Add(new UpstreamConfig
+            {
+                Url = address!, Name = upstreamName, Enabled = enabled, Weight = weight, Tag = tag, Note = note,
+            });
+        }
+        return upstreams;
+    }
+
+    private static HealthCheckConfig ReadHealthCheck(JsonObjectReader health, ConfigErrorSink sink)
+    {
+        var defaults = new HealthCheckConfig();
+        var endpoints = new List<string>();
+        foreach (var (element, path) in health.Array("endpoints") ?? [])
+        {
+            if (element.ValueKind != JsonValueKind.String
+                || !Uri.TryCreate(element.GetString(), UriKind.Absolute, out var uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                sink.Add(path, "must be an http:// or https:// URL");
+                continue;
+            }
+            endpoints.Add(element.GetString()!);
+        }
+        // Go used 0 to mean "default" for these; keep that meaning.
+        var interval = health.Seconds("interval_seconds", defaults.Interval, min: 0);
+        var timeout = health.Seconds("timeout_seconds", defaults.Timeout, min: 0, max: 3600);
+        var recovery = health.Int("recovery_threshold", defaults.RecoveryThreshold, min: 0, max: 1000);
+        var result = new HealthCheckConfig
+        {
+            Enabled = health.Bool("enabled", false),
+            Interval = interval == TimeSpan.Zero ? defaults.Interval : interval,
+            Timeout = timeout == TimeSpan.Zero ? defaults.Timeout : timeout,
+            FailureThreshold = health.Int("failure_threshold", defaults.FailureThreshold, min: 0, max: 1000),
+            RecoveryThreshold = recovery == 0 ? defaults.RecoveryThreshold : recovery,
+            Endpoints = endpoints,
+            EndpointRotation = health.Bool("endpoint_rotation", false),
+        };
+        health.ReportUnknownFields();
+        return result;
+    }
+
+    private static LimitsConfig ReadLimits(JsonObjectReader limits)
+    {
+        var defaults = new LimitsConfig();
+        var result = new LimitsConfig
+        {
+            MaxConnections = limits.Int("max_connections", defaults.MaxConnections, min: 1),
+            HeaderTimeout = limits.Seconds("header_timeout_seconds", defaults.HeaderTimeout, min: 0.1, max: 3600),
+            IdleTimeout = limits.Seconds("idle_timeout_seconds", defaults.IdleTimeout, min: 1),
+            MaxHeaderBytes = limits.Int("max_header_bytes", defaults.MaxHeaderBytes, min: 1024, max: 1024 * 1024),
+            MaxHeaderCount = limits.Int("max_header_count", defaults.MaxHeaderCount, min: 8, max: 10_000),
+        };
+        limits.ReportUnknownFields();
+        return result;
+    }
+
+    private static LoggingConfig ReadLogging(JsonObjectReader logging, ConfigErrorSink sink)
+    {
+        var defaults = new LoggingConfig();
+        var level = logging.String("level", defaults.Level)!;
+        if (!Enum.TryParse<LogLevel>(level, ignoreCase: true, out _) || int.TryParse(level, out _))
+        {
+            sink.Add(logging.FieldPath("level"), $"must be one of {string.Join(", ", Enum.GetNames<LogLevel>())}, not '{level}'");
+        }
+        var format = logging.String("format", defaults.Format)!;
+        if (format is not ("simple" or "json" or "systemd"))
+        {
+            sink.Add(logging.FieldPath("format"), $"must be simple, json or systemd, not '{format}'");
+        }
+        logging.ReportUnknownFields();
+        return new LoggingConfig { Level = level, Format = format };
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

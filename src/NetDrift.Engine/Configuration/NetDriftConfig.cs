@@ -1,0 +1,88 @@
+namespace NetDrift.Engine.Configuration;
+
+/// <summary>
+/// A whole, validated proxy configuration: the Go NetDrift schema plus NetDrift's extensions
+/// (CONTRACT §3). Immutable; a reload builds a new one and swaps it in.
+/// </summary>
+public sealed record NetDriftConfig
+{
+    public ServerConfig Server { get; init; } = new();
+    public AuthenticationConfig Authentication { get; init; } = new();
+    public IReadOnlyList<UpstreamConfig> UpstreamProxies { get; init; } = [];
+    /// <summary>Bounds the dial to an upstream and the wait for its answer (Go default: 5 s).</summary>
+    public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public HealthCheckConfig HealthCheck { get; init; } = new();
+    public string LoadBalancing { get; init; } = Balancing.LoadBalancingNames.WeightedRoundRobin;
+    /// <summary>How many other upstreams are tried after a failed attempt.</summary>
+    public int Retries { get; init; } = 2;
+    public LimitsConfig Limits { get; init; } = new();
+    /// <summary>CONNECT ports allowed; empty means any.</summary>
+    public IReadOnlyList<int> AllowedPorts { get; init; } = [];
+    public string MetricsEndpoint { get; init; } = "/metrics";
+    /// <summary>Adds X-NetDrift-Upstream to answers. Off by default: it reveals topology.</summary>
+    public bool ExposeUpstream { get; init; }
+    public LoggingConfig Logging { get; init; } = new();
+}
+
+public sealed record ServerConfig
+{
+    public string Name { get; init; } = "NetDrift";
+    public string ListenAddress { get; init; } = "127.0.0.1:3130";
+    public string StatsEndpoint { get; init; } = "/stats";
+}
+
+public sealed record AuthenticationConfig
+{
+    public bool Enabled { get; init; }
+    public IReadOnlyList<UserConfig> Users { get; init; } = [];
+
+    /// <summary>Clients must log in only when enabled and somebody can.</summary>
+    public bool IsRequired => Enabled && Users.Count > 0;
+}
+
+public sealed record UserConfig(string Username, string Password)
+{
+    public override string ToString() => $"{Username}:***";
+}
+
+public sealed record UpstreamConfig
+{
+    public required UpstreamAddress Url { get; init; }
+    /// <summary>The name cmdlets and stats use: the configured name, else host:port.</summary>
+    public required string Name { get; init; }
+    public bool Enabled { get; init; } = true;
+    public int Weight { get; init; } = 1;
+    public string Tag { get; init; } = "";
+    public string Note { get; init; } = "";
+
+    /// <summary>In rotation: enabled with a positive weight.</summary>
+    public bool InRotation => Enabled && Weight > 0;
+}
+
+public sealed record HealthCheckConfig
+{
+    public bool Enabled { get; init; }
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Consecutive failures that mark an upstream Unhealthy; 0 turns ejection off.</summary>
+    public int FailureThreshold { get; init; } = 3;
+    public int RecoveryThreshold { get; init; } = 1;
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+    public bool EndpointRotation { get; init; }
+}
+
+public sealed record LimitsConfig
+{
+    public int MaxConnections { get; init; } = 10_000;
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    public int MaxHeaderBytes { get; init; } = 32 * 1024;
+    public int MaxHeaderCount { get; init; } = Http.HeadParser.DefaultMaxHeaderCount;
+}
+
+public sealed record LoggingConfig
+{
+    public string Level { get; init; } = "Information";
+    /// <summary>simple, json or systemd: the Console provider's formatters.</summary>
+    public string Format { get; init; } = "simple";
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using NetDrift.Engine.Http;
+
+namespace NetDrift.Engine.Configuration;
+
+/// <summary>
+/// An upstream proxy URL, split into what NetDrift needs: where to dial and how to log in.
+/// <c>http://user:p%40ss@host:port</c> carries percent-encoded credentials, decoded here. The
+/// password never leaves this type except inside the precomputed Proxy-Authorization value.
+/// </summary>
+public sealed class UpstreamAddress
+{
+    private UpstreamAddress(string host, int port, BasicCredentials? credentials, string scheme)
+    {
+        Host = host;
+        Port = port;
+        Credentials = credentials;
+        Scheme = scheme;
+        ProxyAuthorization = credentials?.ToHeaderValue();
+        var userPart = credentials is { } c ? Uri.EscapeDataString(c.UserName) + ":***@" : "";
+        Redacted = $"{scheme}://{userPart}{Authority}";
+    }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public string Scheme { get; }
+
+    public BasicCredentials? Credentials { get; }
+
+    /// <summary>The <c>Proxy-Authorization</c> header value for this upstream, or null.</summary>
+    public string? ProxyAuthorization { get; }
+
+    /// <summary>host:port, IPv6 bracketed: the default upstream name.</summary>
+    public string Authority => Host.Contains(':') ? $"[{Host}]:{Port.ToString(CultureInfo.InvariantCulture)}" : $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The URL with the password as <c>***</c>: safe for stats, logs and cmdlets.</summary>
+    public string Redacted { get; }
+
+    public override string ToString() => Redacted;
+
+    /// <summary>Parses an upstream URL; on failure <paramref name="error"/> says why (without echoing a password).</summary>
+    public static bool TryParse(string text, out UpstreamAddress? address, out string? error)
+    {
+        address = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            error = "must be a URL such as http://host:port";
+            return false;
+        }
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        var scheme = schemeEnd > 0 ? text[..schemeEnd].ToLowerInvariant() : "";
+        if (scheme is not ("http" or "https"))
+        {
+            error = "must start with http:// (an HTTP proxy URL such as http://user:pass@host:port)";
+            return false;
+        }
+        var rest = text[(schemeEnd + 3)..];
+        var pathStart = rest.IndexOfAny(['/', '?', '#']);
+        if (pathStart >= 0)
+        {
+            if (rest[pathStart..].Trim('/').Length > 0)
+            {
+                error = "must not have a path, query or fragment: an upstream proxy is host:port";
+                return false;
+            }
+            rest = rest[..pathStart];
+        }
+        BasicCredentials? credentials = null;
+        // The last '@' splits userinfo from host: passwords may contain a literal '@' (the Go program allowed it).
+        var at = rest.LastIndexOf('@');
+        if (at >= 0)
+        {
+            var userInfo = rest[..at];
+            rest = rest[(at + 1)..];
+            var colon = userInfo.IndexOf(':');
+            var user = colon >= 0 ? userInfo[..colon] : userInfo;
+            var password = colon >= 0 ? userInfo[(colon + 1)..] : "";
+            try
+            {
+                credentials = new BasicCredentials(Uri.UnescapeDataString(user), Uri.UnescapeDataString(password));
+            }
+            catch (UriFormatException)
+            {
+                error = "has badly percent-encoded credentials";
+                return false;
+            }
+            if (credentials.Value.UserName.Length == 0)
+            {
+                error = "has credentials without a user name";
+                return false;
+            }
+        }
+        string host;
+        int port;
+        if (!rest.Contains(':') || (rest.StartsWith('[') && rest.EndsWith(']')))
+        {
+            host = rest.Trim('[', ']');
+            port = 80;
+        }
+        else if (!HeadParser.TryParseAuthority(rest, out host, out port))
+        {
+            error = $"has an invalid host or port '{(rest.Length > 80 ? rest[..80] : rest)}' (expected host:port with a port from 1 to 65535)";
+            return false;
+        }
+        if (host.Length == 0 || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            error = $"has an invalid host '{host}'";
+            return false;
+        }
+        address = new UpstreamAddress(host, port, credentials, scheme);
+        return true;
+    }
+}

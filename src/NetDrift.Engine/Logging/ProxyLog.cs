@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace NetDrift.Engine.Logging;
+
+/// <summary>Every log line of the proxy, as source-generated methods: no formatting unless enabled.</summary>
+internal static partial class ProxyLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Proxy '{Proxy}' listening on {Listen} with {Upstreams} upstream(s), strategy {Strategy}")]
+    public static partial void Started(ILogger logger, string proxy, string listen, int upstreams, string strategy);
+
+    [LoggerMessage(2, LogLevel.Information, "Proxy '{Proxy}' stopped: {Drained} connection(s) finished during drain, {Cut} cut at the drain timeout")]
+    public static partial void Stopped(ILogger logger, string proxy, int drained, int cut);
+
+    [LoggerMessage(3, LogLevel.Debug, "Tunnel from {Client} to {Target} via {Upstream} opened in {LatencyMs:0.0} ms")]
+    public static partial void TunnelOpened(ILogger logger, string client, string target, string upstream, double latencyMs);
+
+    [LoggerMessage(4, LogLevel.Debug, "Tunnel from {Client} to {Target} via {Upstream} ended: {Result}")]
+    public static partial void TunnelClosed(ILogger logger, string client, string target, string upstream, Tunnel.RelayResult result);
+
+    [LoggerMessage(5, LogLevel.Warning, "Attempt on upstream {Upstream} for {Target} failed ({Failure}): {Message}")]
+    public static partial void AttemptFailed(ILogger logger, string upstream, string target, Server.AttemptFailure failure, string message);
+
+    [LoggerMessage(6, LogLevel.Warning, "Request from {Client} for {Target} failed on every upstream; answered {Status}")]
+    public static partial void AllAttemptsFailed(ILogger logger, string client, string target, int status);
+
+    [LoggerMessage(7, LogLevel.Information, "Upstream {Upstream} is now {Health} ({Reason})")]
+    public static partial void HealthChanged(ILogger logger, string upstream, Upstreams.UpstreamHealth health, string reason);
+
+    [LoggerMessage(8, LogLevel.Warning, "Every upstream is unhealthy: using the least bad one (panic mode)")]
+    public static partial void PanicMode(ILogger logger);
+
+    [LoggerMessage(9, LogLevel.Debug, "Refused request from {Client}: {Status} ({Reason})")]
+    public static partial void Refused(ILogger logger, string client, int status, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Client {Client} sent wrong proxy credentials")]
+    public static partial void AuthFailed(ILogger logger, string client);
+
+    [LoggerMessage(11, LogLevel.Error, "Unexpected error on connection from {Client}")]
+    public static partial void Unexpected(ILogger logger, Exception exception, string client);
+
+    [LoggerMessage(12, LogLevel.Information, "Upstream {Upstream} drained and removed")]
+    public static partial void UpstreamRemoved(ILogger logger, string upstream);
+
+    [LoggerMessage(13, LogLevel.Warning, "Connection limit {Limit} reached: refused a client with 503")]
+    public static partial void TooManyConnections(ILogger logger, int limit);
+}

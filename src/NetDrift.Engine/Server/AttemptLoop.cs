@@ -1,0 +1,82 @@
+using NetDrift.Engine.Http;
+using NetDrift.Engine.Logging;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>
+/// The retry bookkeeping shared by CONNECT and plain HTTP: which upstream to try next (never one
+/// already tried), how each attempt is counted, and what the client hears when all failed.
+/// Each attempt holds one active-connection slot on its upstream from dial until it is closed.
+/// </summary>
+internal sealed class AttemptLoop
+{
+    private readonly ProxyServer _server;
+    private readonly string _clientKey;
+    private readonly string _target;
+    private readonly List<Upstream> _tried = new(3);
+    private readonly int _maxAttempts;
+    private AttemptFailure _lastFailure = AttemptFailure.None;
+
+    public AttemptLoop(ProxyServer server, string clientKey, string target)
+    {
+        _server = server;
+        _clientKey = clientKey;
+        _target = target;
+        _maxAttempts = 1 + server.Settings.Config.Retries;
+    }
+
+    /// <summary>The next upstream to try, counted as an attempt; null when done.</summary>
+    public Upstream? Next()
+    {
+        if (_tried.Count >= _maxAttempts)
+        {
+            return null;
+        }
+        var upstream = _server.PickUpstream(_clientKey, _tried);
+        if (upstream is null)
+        {
+            return null;
+        }
+        _tried.Add(upstream);
+        upstream.Counters.AttemptStarted(_server.Time.GetUtcNow());
+        upstream.Counters.ConnectionOpened();
+        return upstream;
+    }
+
+    public void Succeeded(Upstream upstream, TimeSpan latency)
+    {
+        upstream.Counters.AttemptSucceeded(latency);
+        _server.RecordOutcome(upstream, success: true, "answered");
+    }
+
+    public void Failed(Upstream upstream, AttemptResult result)
+    {
+        var failure = result.Succeeded ? UpstreamDialer.Classify(result.Response!) : result.Failure;
+        var message = result.Succeeded ? $"answered {result.Response!.StatusCode}" : result.Message;
+        _lastFailure = failure;
+        upstream.Counters.AttemptFailed($"{failure}: {message}", _server.Time.GetUtcNow());
+        upstream.Counters.ConnectionClosed();
+        ProxyLog.AttemptFailed(_server.Logger, upstream.Name, _target, failure, message);
+        _server.RecordOutcome(upstream, success: false, $"{failure}: {message}");
+        _server.TryFinishDraining(upstream);
+    }
+
+    /// <summary>The proxy stopped mid-attempt: undo the count, blame nobody.</summary>
+    public void Abandon(Upstream upstream)
+    {
+        upstream.Counters.AttemptFailed("cancelled: the proxy stopped", _server.Time.GetUtcNow());
+        upstream.Counters.ConnectionClosed();
+    }
+
+    public byte[] FinalAnswer(ClientConnection connection)
+    {
+        var (answer, status) = _tried.Count == 0
+            ? (StatusResponses.ServiceUnavailable, 503)
+            : _lastFailure == AttemptFailure.Timeout
+                ? (StatusResponses.GatewayTimeout, 504)
+                : (StatusResponses.BadGateway, 502);
+        ProxyLog.AllAttemptsFailed(_server.Logger, connection.RemoteAddress.ToString(), _target, status);
+        return answer;
+    }
+}

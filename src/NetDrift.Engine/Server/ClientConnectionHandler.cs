@@ -1,0 +1,134 @@
+using System.Net.Sockets;
+using NetDrift.Engine.Http;
+using NetDrift.Engine.Logging;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>
+/// Serves one client connection: reads and checks its request head (limits, syntax, credentials,
+/// port policy), then hands it to the CONNECT forwarder, the plain HTTP forwarder or the admin
+/// endpoints. Every refusal is a status code from <see cref="StatusResponses"/>.
+/// </summary>
+internal sealed class ClientConnectionHandler
+{
+    private readonly ProxyServer _server;
+    private readonly ConnectForwarder _connect;
+    private readonly PlainHttpForwarder _plain;
+    private readonly AdminEndpoints _admin;
+
+    public ClientConnectionHandler(ProxyServer server)
+    {
+        _server = server;
+        _connect = new ConnectForwarder(server);
+        _plain = new PlainHttpForwarder(server);
+        _admin = new AdminEndpoints(server);
+    }
+
+    public async Task HandleAsync(ClientConnection connection)
+    {
+        var settings = _server.Settings;
+        var limits = settings.Config.Limits;
+        var client = connection.Socket;
+        RequestHead? request;
+        byte[] leftover;
+        using (var received = await HeadReader.ReadAsync(client, limits.MaxHeaderBytes, limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false))
+        {
+            switch (received.Status)
+            {
+                case HeadReadStatus.Complete:
+                    break;
+                case HeadReadStatus.TooLarge:
+                    await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
+                    return;
+                case HeadReadStatus.Truncated:
+                    await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
+                    return;
+                default:
+                    // Silent, slow (header timeout) or gone: disconnect without a word.
+                    return;
+            }
+            var error = HeadParser.TryParseRequest(received.Head, limits.MaxHeaderCount, out request);
+            if (error != HeadParseError.None)
+            {
+                var tooLarge = error == HeadParseError.TooLarge;
+                await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
+                    tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
+                return;
+            }
+            // Copy what followed the head (rare, small) so the pooled head buffer goes back now,
+            // not when a long-lived tunnel ends.
+            leftover = received.Leftover.ToArray();
+        }
+
+        if (request!.Form == RequestTargetForm.Origin)
+        {
+            await _admin.HandleAsync(connection, request).ConfigureAwait(false);
+            return;
+        }
+        if (request.Form == RequestTargetForm.Asterisk)
+        {
+            await RefuseAsync(connection, StatusResponses.BadRequest, 400, "OPTIONS * is not proxied").ConfigureAwait(false);
+            return;
+        }
+
+        var clientKey = connection.RemoteAddress.ToString();
+        if (settings.AuthRequired)
+        {
+            var header = request.Headers.Get("Proxy-Authorization");
+            if (header is null)
+            {
+                // The challenge to a request without credentials is not a failure.
+                await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "no credentials").ConfigureAwait(false);
+                return;
+            }
+            if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName))
+            {
+                _server.Counters.AuthFailed();
+                ProxyLog.AuthFailed(_server.Logger, clientKey);
+                await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "wrong credentials").ConfigureAwait(false);
+                return;
+            }
+            clientKey = userName;
+        }
+
+        if (request.IsConnect)
+        {
+            if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
+            {
+                await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
+                return;
+            }
+            await _connect.ForwardAsync(connection, request, leftover, clientKey).ConfigureAwait(false);
+            return;
+        }
+        await _plain.ForwardAsync(connection, request, leftover, clientKey).ConfigureAwait(false);
+    }
+
+    private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)
+    {
+        ProxyLog.Refused(_server.Logger, connection.RemoteAddress.ToString(), status, reason);
+        await AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a canned answer and closes gracefully, so the client reads it before the FIN.</summary>
+    public static async Task AnswerAndCloseAsync(Socket socket, ReadOnlyMemory<byte> answer)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+            // Drain briefly what the client still sends (a request body) so closing does not reset
+            // the connection before it has read our answer.
+            var sink = new byte[1024];
+            using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            while (await socket.ReceiveAsync(sink, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client left first: nothing else to do.
+        }
+    }
+}

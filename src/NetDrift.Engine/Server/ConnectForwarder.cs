@@ -1,0 +1,89 @@
+using System.Net.Sockets;
+using NetDrift.Engine.Http;
+using NetDrift.Engine.Logging;
+using NetDrift.Engine.Tunnel;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>
+/// CONNECT: tries upstreams (the first pick plus up to <c>retries</c> others) until one answers 2xx,
+/// then answers the client 200 and relays. The client hears an error only when every attempt
+/// failed: 504 when the last one timed out, else 502; 503 when there was nothing to try.
+/// </summary>
+internal sealed class ConnectForwarder
+{
+    private readonly ProxyServer _server;
+
+    public ConnectForwarder(ProxyServer server) => _server = server;
+
+    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, string clientKey)
+    {
+        var settings = _server.Settings;
+        var config = settings.Config;
+        var attempts = new AttemptLoop(_server, clientKey, request.Authority);
+        while (attempts.Next() is { } upstream)
+        {
+            AttemptResult result;
+            try
+            {
+                result = await UpstreamDialer.OpenTunnelAsync(upstream.Config, request.Authority, config.UpstreamTimeout,
+                    config.Limits.MaxHeaderBytes, _server.StoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                attempts.Abandon(upstream);
+                return; // The proxy is stopping: not the upstream's fault.
+            }
+            using (result)
+            {
+                if (result.Succeeded && result.Response!.IsSuccess)
+                {
+                    attempts.Succeeded(upstream, result.Latency);
+                    ProxyLog.TunnelOpened(_server.Logger, clientKey, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
+                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
+                    return;
+                }
+                attempts.Failed(upstream, result);
+            }
+        }
+        await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+    }
+
+    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
+    {
+        var client = connection.Socket;
+        using var upstreamSocket = result.TakeSocket();
+        try
+        {
+            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null), SocketFlags.None).ConfigureAwait(false);
+            // Bytes the upstream sent right after its 200, and bytes the client sent right after
+            // its CONNECT (an eager TLS ClientHello), belong to the tunnel.
+            var upstreamEarly = result.Received!.Leftover;
+            if (!upstreamEarly.IsEmpty)
+            {
+                await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
+                upstream.Counters.AddReceived(upstreamEarly.Length);
+            }
+            if (clientLeftover.Length > 0)
+            {
+                await upstreamSocket.SendAsync(clientLeftover, SocketFlags.None).ConfigureAwait(false);
+                upstream.Counters.AddSent(clientLeftover.Length);
+            }
+            result.Received.Dispose();
+            var activity = new TunnelActivity(client, upstreamSocket);
+            connection.AttachTunnel(activity, upstream);
+            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
+            ProxyLog.TunnelClosed(_server.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // One side vanished before the relay started; the tunnel still counted as a success.
+        }
+        finally
+        {
+            upstream.Counters.ConnectionClosed();
+            _server.TryFinishDraining(upstream);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetDrift.Engine.Balancing;
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Logging;
+using NetDrift.Engine.Tunnel;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>
+/// One balancing proxy: a listener, its accept loop, the live pool and settings, and the
+/// connections it serves. Settings and pool are immutable snapshots swapped atomically; requests
+/// read them without locks. Stopping drains open tunnels up to a timeout, then cuts the rest.
+/// </summary>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
+    private readonly object _poolWriteLock = new();
+    private readonly Timer _sweeper;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly bool _ownsLoggerFactory;
+    private readonly ClientConnectionHandler _handler;
+    private readonly Task _acceptLoop;
+    private ProxySettings _settings;
+    private UpstreamPool _pool;
+    private long _nextConnectionId;
+    private int _state = (int)ProxyState.Running;
+    private int _panicLogged;
+
+    private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider)
+    {
+        Name = name;
+        ConfigPath = configPath;
+        Time = timeProvider;
+        _ownsLoggerFactory = loggerFactory is null;
+        _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging);
+        Logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
+        _settings = new ProxySettings(config);
+        _pool = new UpstreamPool(config.UpstreamProxies.Select(u => new Upstream(u)).ToArray());
+
+        ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
+        _listener = Bind(endPoint!);
+        LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        StartedAt = timeProvider.GetUtcNow();
+        _handler = new ClientConnectionHandler(this);
+        _sweeper = new Timer(_ => SweepIdleTunnels(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _acceptLoop = AcceptLoopAsync();
+        ProxyLog.Started(Logger, name, Listen, _pool.All.Count, config.LoadBalancing);
+    }
+
+    /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
+    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System);
+    }
+
+    public string Name { get; }
+
+    public string? ConfigPath { get; }
+
+    public NetDriftConfig Config => Settings.Config;
+
+    /// <summary>The address actually bound (port 0 resolved).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    public string Listen => ListenAddress.Format(LocalEndPoint);
+
+    public int Port => LocalEndPoint.Port;
+
+    /// <summary>The URL clients use; a wildcard bind is reached through loopback.</summary>
+    public string Url
+    {
+        get
+        {
+            var address = LocalEndPoint.Address;
+            if (address.Equals(IPAddress.Any))
+            {
+                address = IPAddress.Loopback;
+            }
+            else if (address.Equals(IPAddress.IPv6Any))
+            {
+                address = IPAddress.IPv6Loopback;
+            }
+            return "http://" + ListenAddress.Format(new IPEndPoint(address, Port));
+        }
+    }
+
+    public ProxyState State => (ProxyState)Volatile.Read(ref _state);
+
+    public DateTimeOffset StartedAt { get; }
+
+    public ProxyCounters Counters { get; } = new();
+
+    public UpstreamPool Pool => Volatile.Read(ref _pool);
+
+    public DateTimeOffset? LastReloadAt { get; private set; }
+
+    public string? LastReloadError { get; private set; }
+
+    /// <summary>Completes when the proxy has stopped.</summary>
+    public Task Completion => _completion.Task;
+
+    public event EventHandler<UpstreamHealthChangedEventArgs>? UpstreamHealthChanged;
+
+    internal ProxySettings Settings => Volatile.Read(ref _settings);
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal CancellationToken StoppingToken => _stopping.Token;
+
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Stops accepting at once, lets open tunnels finish for up to <paramref name="drainTimeout"/>,
+    /// then closes the rest. Reports the number still open as it waits.
+    /// </summary>
+    public async Task StopAsync(TimeSpan drainTimeout, IProgress<int>? remaining = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)ProxyState.Stopping, (int)ProxyState.Running) != (int)ProxyState.Running)
+        {
+            await Completion.ConfigureAwait(false);
+            return;
+        }
+        _listener.Dispose();
+        // Connections still reading a head or dialing end now; established tunnels may finish.
+        _stopping.Cancel();
+        var openAtStop = _connections.Count;
+        var deadline = Environment.TickCount64 + (long)drainTimeout.TotalMilliseconds;
+        while (!_connections.IsEmpty && Environment.TickCount64 < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            remaining?.Report(_connections.Count);
+            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+        }
+        var cut = 0;
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort(RelayResult.Aborted);
+            cut++;
+        }
+        // Give aborted handlers a moment to unwind so counters settle before we report.
+        var settle = Environment.TickCount64 + 2000;
+        while (!_connections.IsEmpty && Environment.TickCount64 < settle)
+        {
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+        remaining?.Report(0);
+        await _acceptLoop.ConfigureAwait(false);
+        await _sweeper.DisposeAsync().ConfigureAwait(false);
+        Volatile.Write(ref _state, (int)ProxyState.Stopped);
+        ProxyLog.Stopped(Logger, Name, Math.Max(0, openAtStop - cut), cut);
+        if (_ownsLoggerFactory)
+        {
+            _loggerFactory.Dispose();
+        }
+        _completion.TrySetResult();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.Zero));
+
+    /// <summary>Zeroes every counter (not the active gauges); peaks restart from the current load.</summary>
+    public void ResetStats()
+    {
+        Counters.Reset();
+        foreach (var upstream in Pool.All)
+        {
+            upstream.Counters.Reset();
+        }
+    }
+
+    /// <summary>Adds an upstream live; it takes traffic from the next pick.</summary>
+    public Upstream AddUpstream(UpstreamConfig config)
+    {
+        lock (_poolWriteLock)
+        {
+            var pool = Pool;
+            if (pool.Find(config.Name) is { } existing)
+            {
+                throw new InvalidOperationException(existing.State == UpstreamState.Draining
+                    ? $"Upstream '{config.Name}' is still draining; wait for it to finish or use another name."
+                    : $"Upstream '{config.Name}' already exists.");
+            }
+            var upstream = new Upstream(config);
+            Volatile.Write(ref _pool, new UpstreamPool([.. pool.All, upstream]));
+            return upstream;
+        }
+    }
+
+    /// <summary>
+    /// Takes an upstream out: no new tunnels; it stays listed as Draining until its last tunnel
+    /// closes. Returns false when no upstream has that name.
+    /// </summary>
+    public bool RemoveUpstream(string name)
+    {
+        lock (_poolWriteLock)
+        {
+            var upstream = Pool.Find(name);
+            if (upstream is null)
+            {
+                return false;
+            }
+            upstream.MarkDraining();
+            Volatile.Write(ref _pool, new UpstreamPool(Pool.All));
+        }
+        TryFinishDraining(Pool.Find(name)!);
+        return true;
+    }
+
+    /// <summary>Changes weight and/or enabled live. Returns null when no upstream has that name.</summary>
+    public Upstream? SetUpstream(string name, int? weight = null, bool? enabled = null)
+    {
+        if (weight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "Weight must be 0 or more.");
+        }
+        lock (_poolWriteLock)
+        {
+            var upstream = Pool.Find(name);
+            if (upstream is null)
+            {
+                return null;
+            }
+            var config = upstream.Config;
+            upstream.ReplaceConfig(config with { Weight = weight ?? config.Weight, Enabled = enabled ?? config.Enabled });
+            // The weighted cycle depends on weights: rebuild the snapshot.
+            Volatile.Write(ref _pool, new UpstreamPool(Pool.All));
+            return upstream;
+        }
+    }
+
+    internal void TryFinishDraining(Upstream upstream)
+    {
+        if (upstream.State != UpstreamState.Draining || upstream.Counters.ActiveConnections > 0)
+        {
+            return;
+        }
+        lock (_poolWriteLock)
+        {
+            var pool = Pool;
+            if (!pool.All.Contains(upstream) || upstream.Counters.ActiveConnections > 0)
+            {
+                return;
+            }
+            Volatile.Write(ref _pool, new UpstreamPool(pool.All.Where(u => u != upstream).ToArray()));
+        }
+        ProxyLog.UpstreamRemoved(Logger, upstream.Name);
+    }
+
+    /// <summary>Picks for one attempt; falls back to unhealthy upstreams (panic mode) when none is healthy.</summary>
+    internal Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried)
+    {
+        var settings = Settings;
+        var pool = Pool;
+        var picked = settings.Policy.Pick(pool, new PickContext(clientKey, tried));
+        if (picked is not null)
+        {
+            Volatile.Write(ref _panicLogged, 0);
+            return picked;
+        }
+        picked = settings.Policy.Pick(pool, new PickContext(clientKey, tried, allowUnhealthy: true));
+        if (picked is not null && Interlocked.Exchange(ref _panicLogged, 1) == 0)
+        {
+            ProxyLog.PanicMode(Logger);
+        }
+        return picked;
+    }
+
+    internal void RecordOutcome(Upstream upstream, bool success, string reason)
+    {
+        var health = Settings.Config.HealthCheck;
+        var before = upstream.Health;
+        if (upstream.RecordOutcome(success, health.FailureThreshold, health.RecoveryThreshold) is { } now)
+        {
+            ProxyLog.HealthChanged(Logger, upstream.Name, now, reason);
+            try
+            {
+                UpstreamHealthChanged?.Invoke(this, new UpstreamHealthChangedEventArgs(Name, upstream.Name, before, now, reason));
+            }
+            catch (Exception e)
+            {
+                // A subscriber's bug must not break the request path.
+                ProxyLog.Unexpected(Logger, e, "UpstreamHealthChanged subscriber");
+            }
+        }
+    }
+
+    private static Socket Bind(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            socket.Bind(endPoint);
+            socket.Listen(1024);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        await Task.Yield();
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // A client that vanished between SYN and accept: keep accepting.
+                continue;
+            }
+            client.NoDelay = true;
+            var connection = new ClientConnection(Interlocked.Increment(ref _nextConnectionId), client);
+            _connections[connection.Id] = connection;
+            _ = ServeAsync(connection);
+        }
+    }
+
+    private async Task ServeAsync(ClientConnection connection)
+    {
+        var active = Counters.Opened();
+        try
+        {
+            if (active > Settings.Config.Limits.MaxConnections)
+            {
+                Counters.RejectedOne();
+                ProxyLog.TooManyConnections(Logger, Settings.Config.Limits.MaxConnections);
+                await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, Http.StatusResponses.TooManyConnections).ConfigureAwait(false);
+                return;
+            }
+            await _handler.HandleAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client or the proxy went away: an ordinary end.
+        }
+        catch (Exception e)
+        {
+            ProxyLog.Unexpected(Logger, e, connection.RemoteAddress.ToString());
+        }
+        finally
+        {
+            connection.Socket.Dispose();
+            _connections.TryRemove(connection.Id, out _);
+            Counters.Closed();
+        }
+    }
+
+    private void SweepIdleTunnels()
+    {
+        var idle = Settings.Config.Limits.IdleTimeout;
+        var now = Environment.TickCount64;
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Tunnel is { } tunnel && tunnel.IsIdleFor(idle, now))
+            {
+                tunnel.Abort(RelayResult.IdleTimeout);
+            }
+        }
+    }
+}

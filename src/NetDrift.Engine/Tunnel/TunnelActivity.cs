@@ -1,0 +1,43 @@
+using System.Net.Sockets;
+
+namespace NetDrift.Engine.Tunnel;
+
+/// <summary>
+/// A live tunnel as the idle sweeper and the drain logic see it: when it last moved a byte, and a
+/// way to end it. Touching is a single volatile write, so the relay's hot path takes no lock and
+/// arms no timer; one sweeper per proxy checks every tunnel against the idle timeout.
+/// </summary>
+public sealed class TunnelActivity
+{
+    private readonly Socket _client;
+    private readonly Socket _upstream;
+    private long _lastActivity = Environment.TickCount64;
+    private int _abortReason = -1;
+
+    public TunnelActivity(Socket client, Socket upstream)
+    {
+        _client = client;
+        _upstream = upstream;
+    }
+
+    public long LastActivityMilliseconds => Volatile.Read(ref _lastActivity);
+
+    /// <summary>Why the tunnel was ended from outside, if it was.</summary>
+    public RelayResult? AbortReason => _abortReason < 0 ? null : (RelayResult)_abortReason;
+
+    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+
+    public bool IsIdleFor(TimeSpan timeout, long nowMilliseconds) =>
+        nowMilliseconds - LastActivityMilliseconds >= (long)timeout.TotalMilliseconds;
+
+    /// <summary>Closes both sockets; the relay's pending reads fail and it reports the reason.</summary>
+    public void Abort(RelayResult reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)reason, -1) != -1)
+        {
+            return;
+        }
+        _client.Dispose();
+        _upstream.Dispose();
+    }
+}

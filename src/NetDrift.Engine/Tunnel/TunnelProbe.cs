@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using NetDrift.Engine.Http;
+
+namespace NetDrift.Engine.Tunnel;
+
+/// <summary>
+/// Opens a CONNECT tunnel through any HTTP proxy with a raw socket (so loopback targets work, unlike
+/// HttpClient, which never proxies them), optionally sends bytes and reads what comes back.
+/// Never throws for network trouble: every outcome is a <see cref="TunnelProbeResult"/>.
+/// </summary>
+public static class TunnelProbe
+{
+    private const int MaxResponseBytes = 1024 * 1024;
+
+    public static async Task<TunnelProbeResult> RunAsync(
+        string proxyHost, int proxyPort, string target, BasicCredentials? credentials, byte[]? send, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var status = 0;
+        var upstream = "";
+        var latency = 0.0;
+        try
+        {
+            await socket.ConnectAsync(new DnsEndPoint(proxyHost, proxyPort), deadline.Token).ConfigureAwait(false);
+            var head = $"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n" +
+                       (credentials is { } c ? $"Proxy-Authorization: {c.ToHeaderValue()}\r\n" : "") + "\r\n";
+            await socket.SendAsync(Encoding.Latin1.GetBytes(head), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            using var answer = await HeadReader.ReadAsync(socket, 64 * 1024, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (answer.Status != HeadReadStatus.Complete)
+            {
+                return Result(0, false, latency, 0, "", "", $"no answer from the proxy ({answer.Status})");
+            }
+            if (HeadParser.TryParseResponse(answer.Head, HeadParser.DefaultMaxHeaderCount, out var response) != HeadParseError.None)
+            {
+                return Result(0, false, latency, 0, "", "", "the proxy answered with something that is not HTTP");
+            }
+            status = response!.StatusCode;
+            upstream = response.Headers.Get("X-NetDrift-Upstream") ?? "";
+            if (!response.IsSuccess)
+            {
+                return Result(status, false, latency, 0, "", upstream, $"the proxy answered {status} {response.ReasonPhrase}");
+            }
+            if (send is null)
+            {
+                return Result(status, true, latency, 0, "", upstream, "");
+            }
+            await socket.SendAsync(send, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            var received = new MemoryStream();
+            received.Write(answer.Leftover.Span);
+            return await ReadAnswerAsync(socket, received, status, latency, upstream, deadline.Token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Result(status, false, latency, 0, "", upstream, $"timed out after {timeout.TotalSeconds:0.###}s");
+        }
+        catch (SocketException e)
+        {
+            return Result(status, false, latency, 0, "", upstream, $"socket error: {e.SocketErrorCode}");
+        }
+    }
+
+    private static async Task<TunnelProbeResult> ReadAnswerAsync(Socket socket, MemoryStream received, int status, double latency, string upstream, CancellationToken deadline, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        var error = "";
+        try
+        {
+            while (received.Length < MaxResponseBytes)
+            {
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The target kept the tunnel open: what arrived before the timeout is the answer.
+            if (received.Length == 0)
+            {
+                error = "the target sent nothing before the timeout";
+            }
+        }
+        catch (SocketException e)
+        {
+            error = $"tunnel broke: {e.SocketErrorCode}";
+        }
+        var text = Encoding.UTF8.GetString(received.GetBuffer(), 0, (int)received.Length);
+        return Result(status, error.Length == 0, latency, received.Length, text, upstream, error);
+    }
+
+    private static TunnelProbeResult Result(int status, bool ok, double latency, long bytes, string response, string upstream, string error) =>
+        new(status, ok, Math.Round(latency, 3), bytes, response, upstream, error);
+}

@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace NetDrift.Engine.Tunnel;
+
+/// <summary>
+/// Relays bytes both ways between two connected sockets until both sides are done, honouring
+/// half-close: when one side stops sending, the other side's sending half is shut and the opposite
+/// direction keeps flowing. Buffers are rented only while data flows: an idle direction sits in a
+/// zero-byte read holding nothing (as Kestrel and YARP do).
+/// </summary>
+public static class TunnelRelay
+{
+    /// <summary>Pooled buffer size: large enough for bulk throughput, small enough for 10k tunnels.</summary>
+    public const int BufferSize = 16 * 1024;
+
+    private enum DirectionEnd { Eof, SourceReset, DestinationReset }
+
+    /// <param name="endWithUpstream">For close-delimited plain HTTP: once the upstream is done, so is the client.</param>
+    public static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false)
+    {
+        var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true);
+        var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false);
+
+        var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
+        var firstEnd = await first.ConfigureAwait(false);
+        var firstWasToClient = first == toClient;
+        if (firstEnd != DirectionEnd.Eof || (endWithUpstream && firstWasToClient))
+        {
+            // A reset on one side ends the other: nothing more can be delivered faithfully.
+            activity.Abort(RelayResult.Aborted);
+            await (firstWasToClient ? toUpstream : toClient).ConfigureAwait(false);
+            return activity.AbortReason is { } external && external != RelayResult.Aborted
+                ? external
+                : Classify(firstEnd, firstWasToClient);
+        }
+        var secondEnd = await (firstWasToClient ? toUpstream : toClient).ConfigureAwait(false);
+        if (activity.AbortReason is { } reason)
+        {
+            return reason;
+        }
+        return secondEnd == DirectionEnd.Eof ? RelayResult.Completed : Classify(secondEnd, !firstWasToClient);
+    }
+
+    /// <summary>
+    /// Copies one direction only until the source ends (then shuts the destination's sending half):
+    /// for a plain HTTP body or response, where the other direction is handled by the caller.
+    /// Returns false when either side reset.
+    /// </summary>
+    public static async Task<bool> CopyOneWayAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream) =>
+        await PumpAsync(source, destination, activity, counter, toUpstream).ConfigureAwait(false) == DirectionEnd.Eof;
+
+    private static RelayResult Classify(DirectionEnd end, bool directionIsToClient)
+    {
+        // A pump toward the client reads the upstream; its source is the upstream.
+        var sourceIsUpstream = directionIsToClient;
+        return end switch
+        {
+            DirectionEnd.SourceReset => sourceIsUpstream ? RelayResult.UpstreamReset : RelayResult.ClientReset,
+            DirectionEnd.DestinationReset => sourceIsUpstream ? RelayResult.ClientReset : RelayResult.UpstreamReset,
+            _ => RelayResult.Completed,
+        };
+    }
+
+    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                if (buffer is null)
+                {
+                    // Wait for data without holding memory; rent only once bytes are there.
+                    await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                }
+                var read = await source.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    ShutdownSend(destination);
+                    return DirectionEnd.Eof;
+                }
+                activity.Touch();
+                try
+                {
+                    await destination.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return DirectionEnd.DestinationReset;
+                }
+                activity.Touch();
+                if (toUpstream)
+                {
+                    counter.AddSent(read);
+                }
+                else
+                {
+                    counter.AddReceived(read);
+                }
+                if (read < buffer.Length)
+                {
+                    // The burst is over: give the buffer back before waiting again.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return DirectionEnd.SourceReset;
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static void ShutdownSend(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone: the other direction will notice.
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>One row of statistics per upstream of a proxy.</summary>
+[Cmdlet(VerbsCommon.Get, "NetDriftStats")]
+[OutputType(typeof(UpstreamStats))]
+public sealed class GetNetDriftStatsCommand : PSCmdlet
+{
+    /// <summary>A proxy name or ProxyInfo; may be omitted when exactly one proxy runs.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public object? Proxy { get; set; }
+
+    /// <summary>Only these upstreams (wildcards allowed).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Upstream { get; set; }
+
+    /// <summary>Lifetime: since start or the last Reset-NetDriftStats.</summary>
+    [Parameter]
+    [ValidateSet("Lifetime")]
+    public string Window { get; set; } = "Lifetime";
+
+    protected override void ProcessRecord()
+    {
+        var server = ProxyResolver.Resolve(this, Proxy);
+        var patterns = Upstream?.Select(u => new WildcardPattern(u, WildcardOptions.IgnoreCase)).ToArray();
+        foreach (var upstream in server.Pool.All)
+        {
+            if (patterns is null || patterns.Any(p => p.IsMatch(upstream.Name)))
+            {
+                WriteObject(UpstreamStats.From(server.Name, upstream));
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Management.Automation;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>Zeroes a proxy's counters; active-connection gauges stay, peaks restart from them.</summary>
+[Cmdlet(VerbsCommon.Reset, "NetDriftStats", SupportsShouldProcess = true)]
+[OutputType(typeof(void))]
+public sealed class ResetNetDriftStatsCommand : PSCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public object? Proxy { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var server = ProxyResolver.Resolve(this, Proxy);
+        if (ShouldProcess(server.Name, "Reset NetDrift statistics"))
+        {
+            server.ResetStats();
+        }
+    }
+}

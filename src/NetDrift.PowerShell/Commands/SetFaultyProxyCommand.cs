@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using NetDrift.Engine.Faults;
+using NetDrift.PowerShell.Session;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>Changes a faulty proxy's behaviour live; only the knobs given change.</summary>
+[Cmdlet(VerbsCommon.Set, "FaultyProxy", SupportsShouldProcess = true)]
+[OutputType(typeof(FaultyProxyInfo))]
+public sealed class SetFaultyProxyCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    [Parameter]
+    public FaultType? Fault { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? FailureRate { get; set; }
+
+    [Parameter]
+    public TimeSpan? Latency { get; set; }
+
+    [Parameter]
+    public TimeSpan? Jitter { get; set; }
+
+    [Parameter]
+    [ValidateRange(100, 599)]
+    public int? StatusCode { get; set; }
+
+    [Parameter]
+    public long? AfterBytes { get; set; }
+
+    [Parameter]
+    public long? BytesPerSecond { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var name in Name)
+        {
+            var proxy = NetDriftSession.FindFaultyProxy(name);
+            if (proxy is null)
+            {
+                WriteError(CmdletErrors.Record(ErrorIds.FaultyProxyNotFound, ErrorCategory.ObjectNotFound, name,
+                    $"No faulty proxy named '{name}' runs in this session."));
+                continue;
+            }
+            var options = FaultKnobs.Apply(this, proxy.Options, Fault, FailureRate, Latency, Jitter, StatusCode, AfterBytes, BytesPerSecond, Credential);
+            if (ShouldProcess($"{name} ({proxy.Url})", $"Set fault {options.Fault}"))
+            {
+                proxy.Update(options);
+                if (PassThru)
+                {
+                    WriteObject(new FaultyProxyInfo(proxy));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Management.Automation;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using NetDrift.Engine.Balancing;
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Server;
+using NetDrift.PowerShell.Session;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>
+/// Starts a balancing proxy from a config file (else the embedded default) with parameters
+/// overriding the file. With -Wait, serves until Ctrl+C or SIGTERM, then drains and stops.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "NetDriftProxy")]
+[OutputType(typeof(ProxyInfo))]
+public sealed class StartNetDriftProxyCommand : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>The JSON config file (the Go NetDrift schema, extended).</summary>
+    [Parameter(Position = 0)]
+    [Alias("Path", "ConfigPath")]
+    [ValidateNotNullOrEmpty]
+    public string? Config { get; set; }
+
+    /// <summary>host:port to listen on; port 0 picks a free port.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Listen { get; set; }
+
+    /// <summary>Upstream proxy URLs; replaces the config's list.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Upstream { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>Users clients must log in as; replaces the config's users and turns authentication on.</summary>
+    [Parameter]
+    public PSCredential[]? ClientCredential { get; set; }
+
+    [Parameter]
+    [ValidateSet(LoadBalancingNames.WeightedRoundRobin, LoadBalancingNames.RoundRobin, LoadBalancingNames.LeastConnections,
+        LoadBalancingNames.LeastLatency, LoadBalancingNames.Sticky)]
+    public string? LoadBalancing { get; set; }
+
+    /// <summary>Bounds the dial to an upstream and the wait for its answer (upstream_timeout).</summary>
+    [Parameter]
+    public TimeSpan? UpstreamTimeout { get; set; }
+
+    /// <summary>How many other upstreams to try after a failed attempt (retries).</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int? Retries { get; set; }
+
+    [Parameter]
+    [ValidateSet("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None")]
+    public string? LogLevel { get; set; }
+
+    /// <summary>Serve until Ctrl+C or SIGTERM, then drain and stop.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>With -Wait: how long open tunnels may finish after Ctrl+C or SIGTERM.</summary>
+    [Parameter]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    protected override void EndProcessing()
+    {
+        var (config, path) = LoadConfig();
+        config = ApplyOverrides(config);
+        CheckHosts(config, path);
+
+        string name;
+        if (Name is not null)
+        {
+            if (NetDriftSession.IsProxyNameTaken(Name))
+            {
+                ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ProxyNameTaken, ErrorCategory.ResourceExists, Name,
+                    $"A NetDrift proxy named '{Name}' already runs in this session; choose another -Name or stop it first."));
+            }
+            name = Name;
+        }
+        else
+        {
+            name = NetDriftSession.UniqueProxyName(config.Server.Name);
+        }
+
+        ProxyServer server;
+        try
+        {
+            server = ProxyServer.Start(name, config, path);
+        }
+        catch (SocketException e)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ListenFailed, ErrorCategory.ResourceUnavailable, config.Server.ListenAddress,
+                $"Cannot listen on {config.Server.ListenAddress}: {e.Message}. Use another address, or port 0 for a free one.", e));
+            return;
+        }
+        if (!NetDriftSession.TryAddProxy(server))
+        {
+            server.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ProxyNameTaken, ErrorCategory.ResourceExists, name,
+                $"A NetDrift proxy named '{name}' was started concurrently; choose another -Name."));
+        }
+        var info = new ProxyInfo(server);
+        WriteObject(info);
+        if (Wait)
+        {
+            ServeUntilStopped(server);
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    private (NetDriftConfig Config, string? Path) LoadConfig()
+    {
+        if (Config is null)
+        {
+            return (DefaultConfig.Load(), null);
+        }
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config);
+        if (!File.Exists(path))
+        {
+            ThrowTerminatingError(CmdletErrors.Record(new FileNotFoundException($"Config file '{path}' does not exist.", path),
+                ErrorIds.ConfigNotFound, ErrorCategory.ObjectNotFound, path));
+        }
+        try
+        {
+            return (ConfigLoader.LoadFile(path), path);
+        }
+        catch (ConfigException e)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidData, path));
+            throw; // unreachable
+        }
+    }
+
+    private NetDriftConfig ApplyOverrides(NetDriftConfig config)
+    {
+        try
+        {
+            if (Listen is not null)
+            {
+                if (!ListenAddress.TryParse(Listen, out _, out var error))
+                {
+                    throw new ConfigException(null, [new ConfigError("-Listen", null, error!)]);
+                }
+                config = config with { Server = config.Server with { ListenAddress = Listen } };
+            }
+            if (Upstream is not null)
+            {
+                var upstreams = Upstream.Select((url, i) => ConfigLoader.ParseUpstream(url, $"-Upstream[{i}]")).ToArray();
+                var duplicate = upstreams.GroupBy(u => u.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+                if (duplicate is not null)
+                {
+                    throw new ConfigException(null, [new ConfigError("-Upstream", null, $"names upstream '{duplicate.Key}' more than once")]);
+                }
+                config = config with { UpstreamProxies = upstreams };
+            }
+            if (ClientCredential is not null)
+            {
+                var users = ClientCredential.Select(c => new UserConfig(c.UserName, c.GetNetworkCredential().Password)).ToArray();
+                config = config with { Authentication = new AuthenticationConfig { Enabled = users.Length > 0, Users = users } };
+            }
+            if (LoadBalancing is not null)
+            {
+                config = config with { LoadBalancing = LoadBalancing };
+            }
+            if (UpstreamTimeout is { } timeout)
+            {
+                if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1))
+                {
+                    throw new ConfigException(null, [new ConfigError("-UpstreamTimeout", null, "must be more than zero and at most one hour")]);
+                }
+                config = config with { UpstreamTimeout = timeout };
+            }
+            if (Retries is { } retries)
+            {
+                config = config with { Retries = retries };
+            }
+            if (LogLevel is not null)
+            {
+                config = config with { Logging = config.Logging with { Level = LogLevel } };
+            }
+        }
+        catch (ConfigException e)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidArgument, null));
+        }
+        return config;
+    }
+
+    private void CheckHosts(NetDriftConfig config, string? path)
+    {
+        var problems = UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        if (problems.Count > 0)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(new ConfigException(path, problems), ErrorIds.InvalidConfig, ErrorCategory.InvalidData, path));
+        }
+    }
+
+    private void ServeUntilStopped(ProxyServer server)
+    {
+        // SIGTERM (a service manager stopping us) drains like Ctrl+C instead of killing tunnels.
+        using var sigterm = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            _stop.Cancel();
+        });
+        WriteInformation(new HostInformationMessage
+        {
+            Message = $"NetDrift proxy '{server.Name}' serving on {server.Url}; press Ctrl+C to stop.",
+            NoNewLine = false,
+        }, ["PSHOST"]);
+        WaitHandle.WaitAny([_stop.Token.WaitHandle, ((IAsyncResult)server.Completion).AsyncWaitHandle]);
+        NetDriftSession.ForgetProxy(server);
+        server.StopAsync(DrainTimeout).GetAwaiter().GetResult();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using NetDrift.Engine.Faults;
+using NetDrift.PowerShell.Session;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>Stops faulty proxies; without -Name or -InputObject, every one of the session.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "FaultyProxy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(void))]
+public sealed class StopFaultyProxyCommand : PSCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+    private bool _sawInput;
+
+    [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    [Parameter(ParameterSetName = ByObject, Mandatory = true, ValueFromPipeline = true)]
+    public FaultyProxyInfo[]? InputObject { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        _sawInput = true;
+        if (ParameterSetName == ByObject)
+        {
+            foreach (var info in InputObject!)
+            {
+                Stop(info.Proxy);
+            }
+            return;
+        }
+        foreach (var name in Name ?? ["*"])
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = NetDriftSession.RunningFaultyProxies.Where(p => pattern.IsMatch(p.Name)).ToArray();
+            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(CmdletErrors.Record(ErrorIds.FaultyProxyNotFound, ErrorCategory.ObjectNotFound, name,
+                    $"No faulty proxy named '{name}' runs in this session."));
+            }
+            foreach (var proxy in matches)
+            {
+                Stop(proxy);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!_sawInput)
+        {
+            foreach (var proxy in NetDriftSession.RunningFaultyProxies)
+            {
+                Stop(proxy);
+            }
+        }
+    }
+
+    private void Stop(FaultyProxy proxy)
+    {
+        if (ShouldProcess($"{proxy.Name} ({proxy.Url})", "Stop faulty proxy"))
+        {
+            NetDriftSession.ForgetFaultyProxy(proxy);
+            proxy.StopAsync().GetAwaiter().GetResult();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Management.Automation;
+using NetDrift.Engine.Server;
+using NetDrift.PowerShell.Session;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>
+/// Stops proxies: no new clients at once, open tunnels may finish up to -DrainTimeout, then the
+/// rest are closed. Without -Name or -InputObject, stops every proxy of the session.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Stop, "NetDriftProxy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
+[OutputType(typeof(ProxyInfo))]
+public sealed class StopNetDriftProxyCommand : PSCmdlet
+{
+    private const string ByName = "ByName";
+    private const string ByObject = "ByObject";
+
+    [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    [Parameter(ParameterSetName = ByObject, Mandatory = true, ValueFromPipeline = true)]
+    public ProxyInfo[]? InputObject { get; set; }
+
+    [Parameter]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private bool _sawInput;
+
+    protected override void ProcessRecord()
+    {
+        _sawInput = true;
+        IEnumerable<ProxyServer> targets = ParameterSetName == ByObject
+            ? InputObject!.Select(i => i.Server)
+            : Name is null ? NetDriftSession.RunningProxies : ResolveNames(Name);
+        foreach (var server in targets.ToArray())
+        {
+            Stop(server);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!_sawInput)
+        {
+            foreach (var server in NetDriftSession.RunningProxies)
+            {
+                Stop(server);
+            }
+        }
+    }
+
+    private IEnumerable<ProxyServer> ResolveNames(string[] names)
+    {
+        foreach (var name in names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = NetDriftSession.RunningProxies.Where(p => pattern.IsMatch(p.Name)).ToArray();
+            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(CmdletErrors.Record(ErrorIds.ProxyNotFound, ErrorCategory.ObjectNotFound, name,
+                    $"No NetDrift proxy named '{name}' runs in this session."));
+            }
+            foreach (var match in matches)
+            {
+                yield return match;
+            }
+        }
+    }
+
+    private void Stop(ProxyServer server)
+    {
+        if (!ShouldProcess($"{server.Name} ({server.Url}), {server.Counters.ActiveConnections} open connection(s)", "Stop NetDrift proxy"))
+        {
+            return;
+        }
+        NetDriftSession.ForgetProxy(server);
+        var stopping = server.StopAsync(DrainTimeout);
+        var progress = new ProgressRecord(1, $"Stopping NetDrift proxy '{server.Name}'", "Draining open tunnels");
+        var shown = false;
+        while (!stopping.Wait(100))
+        {
+            var open = server.Counters.ActiveConnections;
+            progress.StatusDescription = $"{open} connection(s) still open; closing the rest at the drain timeout ({DrainTimeout})";
+            WriteProgress(progress);
+            shown = true;
+        }
+        if (shown)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+        stopping.GetAwaiter().GetResult();
+        if (PassThru)
+        {
+            WriteObject(new ProxyInfo(server));
+        }
+    }
+}

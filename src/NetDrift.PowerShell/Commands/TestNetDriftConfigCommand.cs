@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using NetDrift.Engine.Configuration;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>Validates a config file without starting anything: $true/$false, one error per problem.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "NetDriftConfig")]
+[OutputType(typeof(bool))]
+public sealed class TestNetDriftConfigCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "ConfigPath")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        IReadOnlyList<ConfigError> problems;
+        if (!File.Exists(path))
+        {
+            problems = [new ConfigError("(file)", null, $"'{path}' does not exist")];
+        }
+        else
+        {
+            problems = ConfigLoader.Validate(File.ReadAllBytes(path), out var config);
+            if (config is not null)
+            {
+                problems = UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            }
+        }
+        foreach (var problem in problems)
+        {
+            WriteError(CmdletErrors.Record(new ConfigException(path, [problem]), ErrorIds.InvalidConfig, ErrorCategory.InvalidData, problem));
+        }
+        WriteObject(problems.Count == 0);
+    }
+}

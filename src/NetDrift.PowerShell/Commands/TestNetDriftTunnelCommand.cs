@@ -1,0 +1,109 @@
+using System.Management.Automation;
+using System.Text;
+using NetDrift.Engine.Http;
+using NetDrift.Engine.Tunnel;
+
+namespace NetDrift.PowerShell.Commands;
+
+/// <summary>
+/// Opens CONNECT tunnels through any HTTP proxy with raw sockets (loopback targets work), optionally
+/// sends bytes and reads the answer; one TunnelResult per attempt.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "NetDriftTunnel")]
+[OutputType(typeof(TunnelResult))]
+public sealed class TestNetDriftTunnelCommand : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>A proxy URL (http://host:port) or a NetDrift.ProxyInfo.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public object Proxy { get; set; } = "";
+
+    /// <summary>host:port to CONNECT to.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Target { get; set; } = "";
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int Count { get; set; } = 1;
+
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>Text (sent as UTF-8; `n line ends become CRLF) or bytes to send through each tunnel.</summary>
+    [Parameter]
+    public object? Send { get; set; }
+
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    protected override void ProcessRecord()
+    {
+        var (host, port) = ResolveProxy();
+        var payload = Send switch
+        {
+            null => null,
+            PSObject { BaseObject: byte[] b } => b,
+            byte[] b => b,
+            PSObject { BaseObject: string s } => Encoding.UTF8.GetBytes(s.ReplaceLineEndings("\r\n")),
+            string s => Encoding.UTF8.GetBytes(s.ReplaceLineEndings("\r\n")),
+            var other => Encoding.UTF8.GetBytes(other.ToString()!),
+        };
+        BasicCredentials? credentials = Credential is null ? null : new BasicCredentials(Credential.UserName, Credential.GetNetworkCredential().Password);
+        var results = new TunnelProbeResult[Count];
+        var next = -1;
+        var workers = Enumerable.Range(0, Math.Min(Concurrency, Count)).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < Count && !_stop.IsCancellationRequested)
+            {
+                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token).ConfigureAwait(false);
+            }
+        }).ToArray();
+        try
+        {
+            Task.WaitAll(workers);
+        }
+        catch (AggregateException) when (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+        for (var i = 0; i < Count; i++)
+        {
+            if (results[i] is { } result)
+            {
+                WriteObject(TunnelResult.From(i + 1, result));
+            }
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    private (string Host, int Port) ResolveProxy()
+    {
+        var value = Proxy is PSObject wrapped ? wrapped.BaseObject : Proxy;
+        var url = value switch
+        {
+            ProxyInfo info => info.Url,
+            FaultyProxyInfo faulty => faulty.Url,
+            Uri uri => uri.ToString(),
+            _ => value?.ToString() ?? "",
+        };
+        if (!url.Contains("://", StringComparison.Ordinal))
+        {
+            url = "http://" + url;
+        }
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || parsed.Port <= 0)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidProxyUrl, ErrorCategory.InvalidArgument, Proxy,
+                $"-Proxy '{url}' is not an http://host:port proxy URL or a ProxyInfo."));
+        }
+        return (parsed!.IdnHost.Trim('[', ']'), parsed.Port);
+    }
+}

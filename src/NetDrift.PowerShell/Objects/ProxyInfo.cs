@@ -1,0 +1,36 @@
+using NetDrift.Engine.Server;
+
+namespace NetDrift;
+
+/// <summary>
+/// NetDrift.ProxyInfo (CONTRACT §2). Reads through to the running proxy, so a variable holding it
+/// always shows current counters and state.
+/// </summary>
+public sealed class ProxyInfo
+{
+    internal ProxyInfo(ProxyServer server) => Server = server;
+
+    internal ProxyServer Server { get; }
+
+    public string Name => Server.Name;
+    public string Listen => Server.Listen;
+    public int Port => Server.Port;
+    public string Url => Server.Url;
+    public string State => Server.State.ToString();
+    public DateTimeOffset StartedAt => Server.StartedAt;
+    public int Upstreams => Server.Pool.All.Count;
+    public long ActiveConnections => Server.Counters.ActiveConnections;
+    public long TotalConnections => Server.Counters.TotalConnections;
+    public long AuthFailures => Server.Counters.AuthFailures;
+    public long PeakConcurrency => Server.Counters.PeakConcurrency;
+    public long RejectedConnections => Server.Counters.Rejected;
+    public string LoadBalancing => Server.Config.LoadBalancing;
+    public string? ConfigPath => Server.ConfigPath;
+    public DateTimeOffset? LastReloadAt => Server.LastReloadAt;
+    public string? LastReloadError => Server.LastReloadError;
+
+    /// <summary>The engine object, for scripts that subscribe to its events (UpstreamHealthChanged).</summary>
+    public ProxyServer Engine => Server;
+
+    public override string ToString() => $"{Name} ({Url})";
+}
