@@ -261,7 +261,9 @@ function Get-PesterModulePath {
 
 function Get-PesterSuiteFiles {
     if ($PesterPath) {
-        return @($PesterPath | ForEach-Object { (Resolve-Path -LiteralPath $_).ProviderPath })
+        # `pwsh -File build.ps1 -PesterPath a,b` passes one string "a,b".
+        return @($PesterPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ } |
+                ForEach-Object { (Resolve-Path -LiteralPath $_).ProviderPath })
     }
     $folders = @('pester', 'examples/pester') | ForEach-Object { Join-Path $RepoRoot $_ } | Where-Object { Test-Path $_ }
     @($folders | ForEach-Object { Get-ChildItem -LiteralPath $_ -Filter '*.Tests.ps1' -File } | ForEach-Object FullName | Sort-Object)
@@ -300,6 +302,7 @@ function Install-SuitePackages([string[]] $Files) {
 # Root on Linux with unshare: a private network namespace (only lo, up) and a private mount
 # namespace whose /etc/hosts maps the test host names to 127.0.0.1.
 function Test-NetNamespaceSupport {
+    if ($env:NETDRIFT_TEST_NO_NETNS -eq '1') { return 'NETDRIFT_TEST_NO_NETNS=1' }
     if (-not $IsLinux) { return 'not Linux' }
     foreach ($tool in 'unshare', 'ip', 'mount') {
         if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore)) { return "$tool is not installed" }

@@ -6,14 +6,15 @@ BeforeAll {
     Import-NetDriftUnderTest
     $repoRoot = Split-Path $PSScriptRoot -Parent
     $goTemplates = Join-Path $repoRoot '../shared/go-netdrift'
-    $manifest = (Get-Module NetDrift).Path
+    $manifest = Join-Path $repoRoot 'out/NetDrift/NetDrift.psd1'
     $origin = Start-TestOrigin
     $needsNamespace = 'the Go template listens on the fixed port 3130 and its upstreams on 3025/3026: run inside the private network namespace of build.ps1 Test so nothing else holds them'
 
     function Start-Pwsh {
         param([Parameter(Mandatory)][string] $Script)
+        # pwsh.dll itself, not the `dotnet pwsh` tool shim: signals must reach the real process.
         $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
-        foreach ($a in @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $Script)) { $psi.ArgumentList.Add($a) }
+        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', "`$PSStyle.OutputRendering = 'PlainText'; $Script")) { $psi.ArgumentList.Add($a) }
         $psi.UseShellExecute = $false
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
@@ -130,5 +131,27 @@ foreach (`$port in `$p.Port, `$f.Port) {
         $output = $child.StandardOutput.ReadToEnd()
         $child.WaitForExit(30000) | Should -BeTrue
         ($output -split "`n" | Where-Object { $_ -match 'OPEN|CLOSED' } | ForEach-Object Trim) | Should -Be @('CLOSED', 'CLOSED')
+    }
+}
+
+Describe 'The configs/ templates' {
+    It 'configs/<File> is valid' -ForEach @(
+        @{ File = 'template-us.json' }, @{ File = 'template-production.json' }, @{ File = 'template-docker.json' }, @{ File = 'demo.json' }
+    ) {
+        Test-NetDriftConfig -Path (Join-Path $repoRoot "configs/$File") | Should -BeTrue
+    }
+
+    It 'configs/template-production.json starts the pool it describes' {
+        $proxy = Start-NetDriftProxy -Config (Join-Path $repoRoot 'configs/template-production.json') -Listen '127.0.0.1:0' -LogLevel Warning
+        try {
+            $pool = Get-NetDriftUpstream -Proxy $proxy
+            $pool.Name | Should -Be @('primary', 'with-auth', 'spare')
+            ($pool | Where-Object Name -eq 'with-auth').Url | Should -Be 'http://username:***@127.0.0.1:3026'
+            ($pool | Where-Object Name -eq 'spare').Enabled | Should -BeFalse
+            $proxy.LoadBalancing | Should -Be 'weighted-round-robin'
+        }
+        finally {
+            $proxy | Stop-NetDriftProxy
+        }
     }
 }

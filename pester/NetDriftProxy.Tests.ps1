@@ -173,13 +173,11 @@ Describe 'Stop-NetDriftProxy' {
         while ($reader.ReadLine()) { }
         Wait-Until { $draining.ActiveConnections -eq 1 } -Timeout 0:0:5
 
-        $stopping = [powershell]::Create().AddScript({
-            param($name) Stop-NetDriftProxy -Name $name -DrainTimeout 0:0:10
-        }).AddArgument('e2e-drain')
-        $stopping.Runspace = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault())
-        $stopping.Runspace.Open()
-        $stopping.Runspace.SessionStateProxy.InvokeCommand.InvokeScript("Import-Module '$((Get-Module NetDrift).Path)'") | Out-Null
-        $async = $stopping.BeginInvoke()
+        $manifest = Join-Path (Split-Path $PSScriptRoot -Parent) 'out/NetDrift/NetDrift.psd1'
+        $stopping = Start-ThreadJob -ScriptBlock {
+            Import-Module $using:manifest
+            Stop-NetDriftProxy -Name 'e2e-drain' -DrainTimeout 0:0:10
+        }
         Wait-Until { $draining.State -eq 'Stopping' } -Timeout 0:0:5
 
         # The tunnel still works while the proxy drains.
@@ -189,9 +187,9 @@ Describe 'Stop-NetDriftProxy' {
         $reader.ReadToEnd() | Should -Match 'hello from origin'
         $client.Dispose()
 
-        $null = $stopping.EndInvoke($async)
+        $null = $stopping | Wait-Job -Timeout 10 | Receive-Job
+        $stopping.State | Should -Be 'Completed'
         $draining.State | Should -Be 'Stopped'
-        $stopping.Runspace.Dispose()
-        $stopping.Dispose()
+        $stopping | Remove-Job -Force
     }
 }

@@ -12,8 +12,15 @@ Set-StrictMode -Version Latest
 $script:RepoRoot = Split-Path -Parent $PSScriptRoot
 $script:AptUpdated = $false
 
-# The dotnet host: the one build.ps1 used, else the one running this pwsh (`dotnet pwsh`), else PATH.
 function Get-DotNetHost {
+    <#
+    .SYNOPSIS
+        The path of the dotnet host: the one build.ps1 used, else the one running this pwsh
+        (`dotnet pwsh`), else the one on PATH.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
     if ($env:NETDRIFT_TEST_DOTNET -and (Test-Path -LiteralPath $env:NETDRIFT_TEST_DOTNET)) { return $env:NETDRIFT_TEST_DOTNET }
     $self = [Environment]::ProcessPath
     if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return $self }
@@ -243,5 +250,5 @@ function Install-DebianPackage {
     }
 }
 
-Export-ModuleMember -Function Import-NetDriftUnderTest, Get-TestPwsh, Test-NetNamespace, Start-TestOrigin,
+Export-ModuleMember -Function Import-NetDriftUnderTest, Get-DotNetHost, Get-TestPwsh, Test-NetNamespace, Start-TestOrigin,
     Stop-TestOrigin, Wait-Until, Install-DebianPackage

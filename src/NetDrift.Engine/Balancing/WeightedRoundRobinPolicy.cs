@@ -16,8 +16,18 @@ public sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
         {
             return null;
         }
-        // One increment per pick; skipping ineligible entries keeps the others' relative shares.
-        var start = Interlocked.Increment(ref _next);
+        // An ineligible entry still uses up its slot of the shared cycle, so its turns spread over
+        // the others by weight (3/1/1 without B stays 3:1) instead of all going to the next entry.
+        for (var i = 0; i < order.Count; i++)
+        {
+            var candidate = order[(int)(Interlocked.Increment(ref _next) % order.Count)];
+            if (context.IsEligible(candidate))
+            {
+                return candidate;
+            }
+        }
+        // Concurrent pickers may have taken every eligible slot in between: one full scan settles it.
+        var start = Volatile.Read(ref _next);
         for (var i = 0L; i < order.Count; i++)
         {
             var candidate = order[(int)((start + i) % order.Count)];

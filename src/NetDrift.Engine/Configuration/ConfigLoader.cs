@@ -48,6 +48,11 @@ public static class ConfigLoader
     public static IReadOnlyList<ConfigError> Validate(byte[] utf8Json, out NetDriftConfig? config)
     {
         config = null;
+        // Windows PowerShell's Set-Content -Encoding UTF8 and Notepad write a BOM; the JSON reader refuses it.
+        if (utf8Json.AsSpan().StartsWith("\uFEFF"u8))
+        {
+            utf8Json = utf8Json[3..];
+        }
         JsonDocument document;
         try
         {
@@ -208,7 +213,11 @@ public static class ConfigLoader
             user.ReportUnknownFields();
             if (string.IsNullOrEmpty(name))
             {
-                sink.Add(user.FieldPath("username"), "is required and must not be empty");
+                // A present value of the wrong type was already reported as such.
+                if (name is not null || !user.Has("username"))
+                {
+                    sink.Add(user.FieldPath("username"), "is required and must not be empty");
+                }
                 continue;
             }
             if (name.Contains(':'))
@@ -218,7 +227,10 @@ public static class ConfigLoader
             }
             if (password is null)
             {
-                sink.Add(user.FieldPath("password"), "is required");
+                if (!user.Has("password"))
+                {
+                    sink.Add(user.FieldPath("password"), "is required");
+                }
                 continue;
             }
             if (!seen.Add(name))
@@ -254,7 +266,11 @@ public static class ConfigLoader
             reader.ReportUnknownFields();
             if (url is null)
             {
-                sink.Add(reader.FieldPath("url"), "is required (http://host:port or http://user:pass@host:port)");
+                // A present value of the wrong type was already reported as such.
+                if (!reader.Has("url"))
+                {
+                    sink.Add(reader.FieldPath("url"), "is required (http://host:port or http://user:pass@host:port)");
+                }
                 continue;
             }
             if (!UpstreamAddress.TryParse(url, out var address, out var error))

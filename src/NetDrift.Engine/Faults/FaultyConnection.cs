@@ -31,7 +31,7 @@ internal sealed class FaultyConnection
         Logger = logger;
         ProxyName = proxyName;
         Stopping = stopping;
-        _remote = client.RemoteEndPoint?.ToString() ?? "?";
+        _remote = RemoteText(client);
     }
 
     public long Id { get; }
@@ -185,6 +185,19 @@ internal sealed class FaultyConnection
     {
         FaultyProxyLog.Refused(Logger, ProxyName, Id, status, reason);
         return AnswerAndCloseAsync(answer);
+    }
+
+    // For the log only: a client that reset while queued has no peer address left to read.
+    private static string RemoteText(Socket client)
+    {
+        try
+        {
+            return client.RemoteEndPoint?.ToString() ?? "?";
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return "?";
+        }
     }
 
     /// <summary>A zero linger time makes the close send RST instead of FIN.</summary>

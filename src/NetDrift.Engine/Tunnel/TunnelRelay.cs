@@ -27,12 +27,13 @@ public static class TunnelRelay
         var firstWasToClient = first == toClient;
         if (firstEnd != DirectionEnd.Eof || (endWithUpstream && firstWasToClient))
         {
+            // Read before our own Abort below: an abort from outside (idle sweep, drain, stop) is
+            // what ended this direction, and it is the reason to report, Aborted included.
+            var external = activity.AbortReason;
             // A reset on one side ends the other: nothing more can be delivered faithfully.
             activity.Abort(RelayResult.Aborted);
             await (firstWasToClient ? toUpstream : toClient).ConfigureAwait(false);
-            return activity.AbortReason is { } external && external != RelayResult.Aborted
-                ? external
-                : Classify(firstEnd, firstWasToClient);
+            return external ?? Classify(firstEnd, firstWasToClient);
         }
         var secondEnd = await (firstWasToClient ? toUpstream : toClient).ConfigureAwait(false);
         if (activity.AbortReason is { } reason)
