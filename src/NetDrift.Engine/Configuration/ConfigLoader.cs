@@ -88,9 +88,9 @@ public static class ConfigLoader
         {
             throw new ConfigException(null, [new ConfigError(field, null, error!)]);
         }
-        if (weight < 0)
+        if (weight is < 0 or > UpstreamConfig.MaxWeight)
         {
-            throw new ConfigException(null, [new ConfigError(field, null, $"weight must be 0 or more, not {weight}")]);
+            throw new ConfigException(null, [new ConfigError(field, null, $"weight must be from 0 to {UpstreamConfig.MaxWeight}, not {weight}")]);
         }
         return new UpstreamConfig
         {
@@ -260,7 +260,7 @@ public static class ConfigLoader
             var url = reader.String("url");
             var name = reader.String("name");
             var enabled = reader.Bool("enabled", true);
-            var weight = reader.Int("weight", 1, min: 0);
+            var weight = reader.Int("weight", 1, min: 0, max: UpstreamConfig.MaxWeight);
             var tag = reader.String("tag", "")!;
             var note = reader.String("note", "")!;
             reader.ReportUnknownFields();

@@ -47,6 +47,12 @@ public sealed record UserConfig(string Username, string Password)
 
 public sealed record UpstreamConfig
 {
+    /// <summary>
+    /// The largest weight: smooth WRR precomputes a cycle with one entry per unit of (reduced) weight,
+    /// so an unbounded weight means an unbounded allocation (2e9 took minutes and ~16 GB).
+    /// </summary>
+    public const int MaxWeight = 1000;
+
     public required UpstreamAddress Url { get; init; }
     /// <summary>The name cmdlets and stats use: the configured name, else host:port.</summary>
     public required string Name { get; init; }

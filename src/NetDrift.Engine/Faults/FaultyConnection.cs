@@ -97,7 +97,7 @@ internal sealed class FaultyConnection
         Interlocked.Exchange(ref _upstream, null)?.Dispose();
     }
 
-    public Task AnswerAndCloseAsync(byte[] answer) => ClientConnectionHandler.AnswerAndCloseAsync(Client, answer);
+    public Task AnswerAndCloseAsync(byte[] answer) => SocketAnswer.AnswerAndCloseAsync(Client, answer);
 
     private async Task<string> HandleAsync()
     {

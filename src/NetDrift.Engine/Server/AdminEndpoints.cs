@@ -19,16 +19,16 @@ internal sealed class AdminEndpoints
         var path = request.PathAndQuery.Split('?', 2)[0];
         if (path == "/healthz")
         {
-            await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, Healthz(request.Method == "HEAD")).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, Healthz(request.Method == "HEAD")).ConfigureAwait(false);
             return;
         }
         var settings = _server.Settings;
         if (settings.AuthRequired && !IsAuthorized(settings, request.Headers))
         {
-            await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
             return;
         }
-        await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
     }
 
     /// <summary>200 while serving with at least one enabled upstream that is not Unhealthy, else 503.</summary>

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 
@@ -107,28 +106,6 @@ internal sealed class ClientConnectionHandler
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)
     {
         ProxyLog.Refused(_server.Logger, connection.RemoteAddress.ToString(), status, reason);
-        await AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
-    }
-
-    /// <summary>Sends a canned answer and closes gracefully, so the client reads it before the FIN.</summary>
-    public static async Task AnswerAndCloseAsync(Socket socket, ReadOnlyMemory<byte> answer)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            socket.Shutdown(SocketShutdown.Send);
-            // Drain briefly what the client still sends (a request body) so closing does not reset
-            // the connection before it has read our answer.
-            var sink = new byte[1024];
-            using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            while (await socket.ReceiveAsync(sink, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The client left first: nothing else to do.
-        }
+        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
     }
 }

@@ -47,7 +47,7 @@ internal sealed class ConnectForwarder
                 attempts.Failed(upstream, result);
             }
         }
-        await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
     }
 
     private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)

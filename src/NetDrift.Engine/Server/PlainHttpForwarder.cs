@@ -15,9 +15,6 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class PlainHttpForwarder
 {
-    private static readonly string[] HopByHop =
-        ["Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate", "TE", "Trailer", "Upgrade"];
-
     private readonly ProxyServer _server;
 
     public PlainHttpForwarder(ProxyServer server) => _server = server;
@@ -26,7 +23,7 @@ internal sealed class PlainHttpForwarder
     {
         if (!HasSaneFraming(request.Headers, out var hasBody))
         {
-            await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
             return;
         }
         var config = _server.Settings.Config;
@@ -63,7 +60,7 @@ internal sealed class PlainHttpForwarder
                 break; // The body went to a failed upstream: it cannot be sent again.
             }
         }
-        await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
     }
 
     private async Task RelayResponseAsync(ClientConnection connection, Upstream upstream, AttemptResult result, bool exposeUpstream)
@@ -138,11 +135,10 @@ internal sealed class PlainHttpForwarder
     {
         var head = new StringBuilder(512);
         head.Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\n");
-        AppendEndToEnd(head, request.Headers);
-        if (request.Headers.Get("Host") is null)
-        {
-            head.Append("Host: ").Append(request.Port == 80 ? request.Host : request.Authority).Append("\r\n");
-        }
+        // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
+        var host = request.Port != 80 ? request.Authority : request.Host.Contains(':') ? $"[{request.Host}]" : request.Host;
+        head.Append("Host: ").Append(host).Append("\r\n");
+        AppendEndToEnd(head, request.Headers, skip: "Host");
         if (upstream.Config.Url.ProxyAuthorization is { } auth)
         {
             head.Append("Proxy-Authorization: ").Append(auth).Append("\r\n");
@@ -165,11 +161,11 @@ internal sealed class PlainHttpForwarder
     }
 
     /// <summary>Copies every header except hop-by-hop ones and those the Connection header names.</summary>
-    private static void AppendEndToEnd(StringBuilder head, HttpHeaders headers)
+    private static void AppendEndToEnd(StringBuilder head, HttpHeaders headers, string? skip = null)
     {
         foreach (var field in headers.Fields)
         {
-            if (HopByHop.Contains(field.Name, StringComparer.OrdinalIgnoreCase) || headers.HasToken("Connection", field.Name))
+            if (HopByHopHeaders.IsHopByHop(field.Name, headers) || string.Equals(field.Name, skip, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }

@@ -217,9 +217,9 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Changes weight and/or enabled live. Returns null when no upstream has that name.</summary>
     public Upstream? SetUpstream(string name, int? weight = null, bool? enabled = null)
     {
-        if (weight < 0)
+        if (weight is < 0 or > UpstreamConfig.MaxWeight)
         {
-            throw new ArgumentOutOfRangeException(nameof(weight), weight, "Weight must be 0 or more.");
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Weight must be from 0 to {UpstreamConfig.MaxWeight}.");
         }
         lock (_poolWriteLock)
         {
@@ -347,7 +347,7 @@ public sealed class ProxyServer : IAsyncDisposable
             {
                 Counters.RejectedOne();
                 ProxyLog.TooManyConnections(Logger, Settings.Config.Limits.MaxConnections);
-                await ClientConnectionHandler.AnswerAndCloseAsync(connection.Socket, Http.StatusResponses.TooManyConnections).ConfigureAwait(false);
+                await Http.SocketAnswer.AnswerAndCloseAsync(connection.Socket, Http.StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
             await _handler.HandleAsync(connection).ConfigureAwait(false);

@@ -143,7 +143,8 @@ public sealed class WeightedRoundRobinPolicyTests
         var index = new Dictionary<Upstream, int> { [pool.All[0]] = 0, [pool.All[1]] = 1, [pool.All[2]] = 2 };
         using var start = new Barrier(4);
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        // Dedicated threads: four blocked on the barrier would starve a small thread pool.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
         {
             var local = new int[3];
             start.SignalAndWait();
@@ -155,7 +156,7 @@ public sealed class WeightedRoundRobinPolicyTests
             {
                 Interlocked.Add(ref counts[i], local[i]);
             }
-        })));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
         Assert.Equal([24_000, 8_000, 8_000], counts);
     }
@@ -169,7 +170,7 @@ public sealed class WeightedRoundRobinPolicyTests
         var policy = new WeightedRoundRobinPolicy();
         var nulls = 0;
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
         {
             for (var i = 0; i < 20_000; i++)
             {
@@ -178,7 +179,7 @@ public sealed class WeightedRoundRobinPolicyTests
                     Interlocked.Increment(ref nulls);
                 }
             }
-        })));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
         Assert.Equal(0, nulls);
     }

@@ -478,4 +478,23 @@ public sealed class ConfigLoaderTests
 
         Assert.Equal("Url", Assert.Single(e.Errors).Path);
     }
+
+    [Fact]
+    public void Validate_HugeWeight_ErrorInsteadOfAHugeCycle()
+    {
+        // The smooth WRR cycle has sum-of-weights entries: 2e9 would mean a 16 GB array (or an
+        // OverflowException) at start, so a weight beyond UpstreamConfig.MaxWeight is a bad value.
+        var error = Assert.Single(Errors(WithUpstreams($$""", "weight": {{UpstreamConfig.MaxWeight + 1}} """)));
+
+        Assert.Equal("upstream_proxies[0].weight", error.Path);
+        Assert.Equal(UpstreamConfig.MaxWeight, Assert.Single(ConfigLoader.Parse(WithUpstreams($$""", "weight": {{UpstreamConfig.MaxWeight}} """)).UpstreamProxies).Weight);
+    }
+
+    [Fact]
+    public void ParseUpstream_HugeWeight_ConfigException()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.ParseUpstream("http://127.0.0.1:9", "Weight", weight: int.MaxValue));
+
+        Assert.Equal("Weight", Assert.Single(e.Errors).Path);
+    }
 }

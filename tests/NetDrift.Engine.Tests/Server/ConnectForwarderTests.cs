@@ -110,7 +110,7 @@ public sealed class ConnectForwarderTests
     public async Task Connect_UpstreamDisappearsMidTunnel_ClientClosed()
     {
         await using var target = TcpTargetServer.StartEcho();
-        var upstream = TestUpstreamProxy.Start();
+        await using var upstream = TestUpstreamProxy.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
         using var tunnel = await ProxyClient.ConnectAsync(proxy.Port, target.Authority);
         Assert.Equal(200, tunnel.Status);

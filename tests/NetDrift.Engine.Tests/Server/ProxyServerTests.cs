@@ -125,7 +125,7 @@ public sealed class ProxyServerTests
     {
         await using var target = TcpTargetServer.StartEcho();
         await using var upstream = TestUpstreamProxy.Start();
-        var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
         using var finishing = await ProxyClient.ConnectAsync(proxy.Port, target.Authority);
         using var lingering = await ProxyClient.ConnectAsync(proxy.Port, target.Authority);
         Assert.Equal(200, lingering.Status);
@@ -161,7 +161,7 @@ public sealed class ProxyServerTests
     {
         await using var target = TcpTargetServer.StartEcho();
         await using var upstream = TestUpstreamProxy.Start();
-        var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
         var tunnel = await ProxyClient.ConnectAsync(proxy.Port, target.Authority);
         var clock = Stopwatch.StartNew();
 
@@ -181,7 +181,7 @@ public sealed class ProxyServerTests
     public async Task StopAsync_ClientStillSendingHead_DisconnectedAtOnce()
     {
         await using var upstream = TestUpstreamProxy.Start();
-        var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
         using var socket = await Loopback.ConnectAsync(proxy.Port);
         await Loopback.SendAllAsync(socket, "CONNECT 127.0.0.1:9 HTTP/1.1\r\n"u8.ToArray());
         await Loopback.WaitUntilAsync(() => proxy.Counters.ActiveConnections == 1);
@@ -376,5 +376,18 @@ public sealed class ProxyServerTests
 
         Assert.Equal(502, second.Status);
         Assert.Equal(2, proxy.Pool.All[0].Counters.Requests);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task SetUpstream_HugeWeight_RefusedAndPoolStillChangeable()
+    {
+        await using var proxy = TestProxies.Start(TestProxies.Upstream("http://127.0.0.1:9") + "," + TestProxies.Upstream("http://127.0.0.1:10"));
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => proxy.SetUpstream("127.0.0.1:9", weight: int.MaxValue));
+
+        Assert.Equal(1, proxy.Pool.Find("127.0.0.1:9")!.Config.Weight);
+        Assert.NotNull(proxy.SetUpstream("127.0.0.1:9", weight: UpstreamConfig.MaxWeight));
+        proxy.AddUpstream(ConfigLoader.ParseUpstream("http://127.0.0.1:11", "Url"));
+        Assert.Equal(UpstreamConfig.MaxWeight + 2, proxy.Pool.WeightedOrder.Count);
     }
 }

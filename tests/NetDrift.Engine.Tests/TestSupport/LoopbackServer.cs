@@ -15,6 +15,7 @@ internal abstract class LoopbackServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, Task> _connections = new();
     private readonly Task _acceptLoop;
     private int _accepted;
+    private int _disposed;
 
     protected LoopbackServer()
     {
@@ -68,6 +69,10 @@ internal abstract class LoopbackServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stopping.Cancel();
         _listener.Dispose();
         await _acceptLoop;

@@ -7,7 +7,8 @@ namespace NetDrift.Engine.Tests.TestSupport;
 
 /// <summary>
 /// A minimal upstream HTTP proxy for tests. <see cref="UpstreamBehavior.Tunnel"/> answers CONNECT
-/// with <c>HTTP/1.1 200 OK</c> and relays to the target (half-close honoured);
+/// with <c>HTTP/1.1 200 OK</c> and relays to the target (half-close honoured), and answers a plain
+/// request with what it received;
 /// <see cref="UpstreamBehavior.Silent"/> accepts and never answers. Records every request head.
 /// </summary>
 internal sealed class TestUpstreamProxy : LoopbackServer
@@ -48,9 +49,14 @@ internal sealed class TestUpstreamProxy : LoopbackServer
         }
         _heads.Enqueue(head);
         var requestLine = head[..head.IndexOf("\r\n", StringComparison.Ordinal)].Split(' ');
-        if (requestLine.Length != 3 || requestLine[0] != "CONNECT")
+        if (requestLine.Length != 3)
         {
-            await socket.SendAsync("HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            return;
+        }
+        if (requestLine[0] != "CONNECT")
+        {
+            await AnswerPlainAsync(socket, head);
             return;
         }
         var authority = requestLine[1];
@@ -69,6 +75,27 @@ internal sealed class TestUpstreamProxy : LoopbackServer
         }
         await socket.SendAsync("HTTP/1.1 200 OK\r\n\r\n"u8.ToArray(), SocketFlags.None);
         await Task.WhenAll(PumpAsync(socket, target), PumpAsync(target, socket));
+    }
+
+    /// <summary>
+    /// Plain HTTP: answers 200 with the request head and body it received as the body (so tests can
+    /// see what was forwarded), adding a hop-by-hop header the proxy must drop, then closes.
+    /// </summary>
+    private async Task AnswerPlainAsync(Socket socket, string head)
+    {
+        var length = HeaderValues(head, "Content-Length").Select(int.Parse).FirstOrDefault();
+        var body = length > 0 ? await Loopback.ReadExactlyAsync(socket, length) : [];
+        var echo = Encoding.Latin1.GetBytes(head).Concat(body).ToArray();
+        var answer = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nKeep-Alive: timeout=5\r\nX-Upstream-Port: {Port}\r\nContent-Length: {echo.Length}\r\n\r\n";
+        await socket.SendAsync(Encoding.Latin1.GetBytes(answer), SocketFlags.None);
+        await socket.SendAsync(echo, SocketFlags.None);
+        socket.Shutdown(SocketShutdown.Send);
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        linger.CancelAfter(TimeSpan.FromSeconds(5));
+        var sink = new byte[1024];
+        while (await socket.ReceiveAsync(sink, SocketFlags.None, linger.Token) > 0)
+        {
+        }
     }
 
     /// <summary>Reads byte by byte up to the blank line so no tunnel byte is consumed; null on EOF.</summary>
