@@ -18,7 +18,7 @@ internal static partial class ProxyLog
     public static partial void TunnelClosed(ILogger logger, string client, string target, string upstream, Tunnel.RelayResult result);
 
     [LoggerMessage(5, LogLevel.Warning, "Attempt on upstream {Upstream} for {Target} failed ({Failure}): {Message}")]
-    public static partial void AttemptFailed(ILogger logger, string upstream, string target, Server.AttemptFailure failure, string message);
+    public static partial void AttemptFailed(ILogger logger, string upstream, string target, Stats.FailureCause failure, string message);
 
     [LoggerMessage(6, LogLevel.Warning, "Request from {Client} for {Target} failed on every upstream; answered {Status}")]
     public static partial void AllAttemptsFailed(ILogger logger, string client, string target, int status);

@@ -1,5 +1,6 @@
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Server;
@@ -16,7 +17,7 @@ internal sealed class AttemptLoop
     private readonly string _target;
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
-    private AttemptFailure _lastFailure = AttemptFailure.None;
+    private FailureCause? _lastFailure;
 
     public AttemptLoop(ProxyServer server, string clientKey, string target)
     {
@@ -39,7 +40,7 @@ internal sealed class AttemptLoop
             return null;
         }
         _tried.Add(upstream);
-        upstream.Counters.AttemptStarted(_server.Time.GetUtcNow());
+        upstream.Counters.AttemptStarted();
         upstream.Counters.ConnectionOpened();
         return upstream;
     }
@@ -52,10 +53,10 @@ internal sealed class AttemptLoop
 
     public void Failed(Upstream upstream, AttemptResult result)
     {
-        var failure = result.Succeeded ? UpstreamDialer.Classify(result.Response!) : result.Failure;
+        var failure = result.Failure ?? UpstreamDialer.Classify(result.Response!);
         var message = result.Succeeded ? $"answered {result.Response!.StatusCode}" : result.Message;
         _lastFailure = failure;
-        upstream.Counters.AttemptFailed($"{failure}: {message}", _server.Time.GetUtcNow());
+        upstream.Counters.AttemptFailed(failure, message);
         upstream.Counters.ConnectionClosed();
         ProxyLog.AttemptFailed(_server.Logger, upstream.Name, _target, failure, message);
         _server.RecordOutcome(upstream, success: false, $"{failure}: {message}");
@@ -65,7 +66,7 @@ internal sealed class AttemptLoop
     /// <summary>The proxy stopped mid-attempt: undo the count, blame nobody.</summary>
     public void Abandon(Upstream upstream)
     {
-        upstream.Counters.AttemptFailed("cancelled: the proxy stopped", _server.Time.GetUtcNow());
+        upstream.Counters.AttemptFailed(FailureCause.Cancelled, "the proxy stopped");
         upstream.Counters.ConnectionClosed();
     }
 
@@ -73,7 +74,7 @@ internal sealed class AttemptLoop
     {
         var (answer, status) = _tried.Count == 0
             ? (StatusResponses.ServiceUnavailable, 503)
-            : _lastFailure == AttemptFailure.Timeout
+            : _lastFailure == FailureCause.Timeout
                 ? (StatusResponses.GatewayTimeout, 504)
                 : (StatusResponses.BadGateway, 502);
         ProxyLog.AllAttemptsFailed(_server.Logger, connection.RemoteAddress.ToString(), _target, status);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
 
@@ -9,7 +10,7 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class AttemptResult : IDisposable
 {
-    private AttemptResult(Socket? socket, ResponseHead? response, ReceivedHead? received, AttemptFailure failure, string message, TimeSpan latency)
+    private AttemptResult(Socket? socket, ResponseHead? response, ReceivedHead? received, FailureCause? failure, string message, TimeSpan latency)
     {
         Socket = socket;
         Response = response;
@@ -22,15 +23,16 @@ internal sealed class AttemptResult : IDisposable
     public Socket? Socket { get; private set; }
     public ResponseHead? Response { get; }
     public ReceivedHead? Received { get; }
-    public AttemptFailure Failure { get; }
+    /// <summary>Why it failed; null when the upstream answered (whatever its status).</summary>
+    public FailureCause? Failure { get; }
     public string Message { get; }
     public TimeSpan Latency { get; }
-    public bool Succeeded => Failure == AttemptFailure.None;
+    public bool Succeeded => Failure is null;
 
     public static AttemptResult Success(Socket socket, ResponseHead response, ReceivedHead received, TimeSpan latency) =>
-        new(socket, response, received, AttemptFailure.None, "", latency);
+        new(socket, response, received, null, "", latency);
 
-    public static AttemptResult Failed(AttemptFailure failure, string message, TimeSpan latency) =>
+    public static AttemptResult Failed(FailureCause failure, string message, TimeSpan latency) =>
         new(null, null, null, failure, message, latency);
 
     /// <summary>Hands the socket to the caller, who then owns it.</summary>

@@ -1,4 +1,5 @@
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
 
 namespace NetDrift.Engine.Server;

@@ -1,17 +1,35 @@
+using NetDrift.Engine.Stats;
+
 namespace NetDrift.Engine.Server;
 
 /// <summary>Proxy-wide counters (Interlocked only), beside the per-upstream ones.</summary>
 public sealed class ProxyCounters
 {
+    private readonly TimeProvider _time;
+    // Only the per-minute peaks are used: the recent window's max_concurrency.
+    private readonly MinuteRing _recent = new();
     private long _total;
     private long _active;
     private long _peak;
     private long _authFailures;
     private long _rejected;
 
+    public ProxyCounters(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
+
     public long TotalConnections => Volatile.Read(ref _total);
     public long ActiveConnections => Volatile.Read(ref _active);
     public long PeakConcurrency => Volatile.Read(ref _peak);
+
+    /// <summary>The most client connections open at once in the last 15 minutes.</summary>
+    public long RecentPeakConcurrency
+    {
+        get
+        {
+            var totals = new StatsTotals();
+            _recent.AddTo(totals, _time.GetUtcNow());
+            return Math.Max(totals.PeakConcurrency, ActiveConnections);
+        }
+    }
 
     /// <summary>Requests refused for wrong credentials (not the 407 challenge to a request without any).</summary>
     public long AuthFailures => Volatile.Read(ref _authFailures);
@@ -33,6 +51,7 @@ public sealed class ProxyCounters
             }
             peak = seen;
         }
+        _recent.CellFor(_time.GetUtcNow()).RaisePeak(active);
         return active;
     }
 
@@ -49,5 +68,6 @@ public sealed class ProxyCounters
         Interlocked.Exchange(ref _authFailures, 0);
         Interlocked.Exchange(ref _rejected, 0);
         Interlocked.Exchange(ref _peak, ActiveConnections);
+        _recent.Clear();
     }
 }

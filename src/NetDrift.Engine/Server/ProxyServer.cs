@@ -41,8 +41,9 @@ public sealed class ProxyServer : IAsyncDisposable
         _ownsLoggerFactory = loggerFactory is null;
         _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging);
         Logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
+        Counters = new ProxyCounters(timeProvider);
         _settings = new ProxySettings(config);
-        _pool = new UpstreamPool(config.UpstreamProxies.Select(u => new Upstream(u)).ToArray());
+        _pool = new UpstreamPool(config.UpstreamProxies.Select(u => new Upstream(u, timeProvider)).ToArray());
 
         ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
         _listener = Bind(endPoint!);
@@ -96,7 +97,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public DateTimeOffset StartedAt { get; }
 
-    public ProxyCounters Counters { get; } = new();
+    public ProxyCounters Counters { get; }
 
     public UpstreamPool Pool => Volatile.Read(ref _pool);
 
@@ -188,7 +189,7 @@ public sealed class ProxyServer : IAsyncDisposable
                     ? $"Upstream '{config.Name}' is still draining; wait for it to finish or use another name."
                     : $"Upstream '{config.Name}' already exists.");
             }
-            var upstream = new Upstream(config);
+            var upstream = new Upstream(config, Time);
             Volatile.Write(ref _pool, new UpstreamPool([.. pool.All, upstream]));
             return upstream;
         }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
 
@@ -54,13 +55,13 @@ internal static class UpstreamDialer
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    return AttemptResult.Failed(AttemptFailure.Timeout, $"no connection within {timeout.TotalSeconds:0.###}s", Stopwatch.GetElapsedTime(started));
+                    return AttemptResult.Failed(FailureCause.Timeout, $"no connection within {timeout.TotalSeconds:0.###}s", Stopwatch.GetElapsedTime(started));
                 }
                 catch (SocketException e)
                 {
                     var failure = e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable
                         or SocketError.NetworkUnreachable or SocketError.NoData or SocketError.TryAgain
-                        ? AttemptFailure.Refused : AttemptFailure.Reset;
+                        ? FailureCause.Refused : FailureCause.Reset;
                     return AttemptResult.Failed(failure, $"connect failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started));
                 }
             }
@@ -74,18 +75,18 @@ internal static class UpstreamDialer
                     break;
                 case HeadReadStatus.TimedOut:
                     received.Dispose();
-                    return AttemptResult.Failed(AttemptFailure.Timeout, $"no answer within {timeout.TotalSeconds:0.###}s", latency);
+                    return AttemptResult.Failed(FailureCause.Timeout, $"no answer within {timeout.TotalSeconds:0.###}s", latency);
                 case HeadReadStatus.TooLarge:
                     received.Dispose();
-                    return AttemptResult.Failed(AttemptFailure.Protocol, "answer head too large", latency);
+                    return AttemptResult.Failed(FailureCause.Protocol, "answer head too large", latency);
                 default:
                     received.Dispose();
-                    return AttemptResult.Failed(AttemptFailure.Reset, "closed without answering", latency);
+                    return AttemptResult.Failed(FailureCause.Reset, "closed without answering", latency);
             }
             if (HeadParser.TryParseResponse(received.Head, HeadParser.DefaultMaxHeaderCount, out var response) != HeadParseError.None)
             {
                 received.Dispose();
-                return AttemptResult.Failed(AttemptFailure.Protocol, "answered with something that is not HTTP", latency);
+                return AttemptResult.Failed(FailureCause.Protocol, "answered with something that is not HTTP", latency);
             }
             handedOff = true;
             return AttemptResult.Success(socket, response!, received, latency);
@@ -100,6 +101,6 @@ internal static class UpstreamDialer
     }
 
     /// <summary>Classifies a non-2xx answer to CONNECT.</summary>
-    public static AttemptFailure Classify(ResponseHead response) =>
-        response.StatusCode == 407 ? AttemptFailure.Auth : AttemptFailure.UpstreamStatus;
+    public static FailureCause Classify(ResponseHead response) =>
+        response.StatusCode == 407 ? FailureCause.Auth : FailureCause.UpstreamStatus;
 }

@@ -16,16 +16,17 @@ public sealed class Upstream
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
 
-    public Upstream(UpstreamConfig config)
+    public Upstream(UpstreamConfig config, TimeProvider? time = null)
     {
         _config = config;
+        Counters = new UpstreamCounters(time);
     }
 
     public UpstreamConfig Config => Volatile.Read(ref _config);
 
     public string Name => Config.Name;
 
-    public UpstreamCounters Counters { get; } = new();
+    public UpstreamCounters Counters { get; }
 
     public UpstreamHealth Health => (UpstreamHealth)Volatile.Read(ref _health);
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetDrift.Engine.Stats;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -16,10 +17,9 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
     [SupportsWildcards]
     public string[]? Upstream { get; set; }
 
-    /// <summary>Lifetime: since start or the last Reset-NetDriftStats.</summary>
+    /// <summary>Lifetime: since start or the last Reset-NetDriftStats. Recent: the last 15 minutes, sliding.</summary>
     [Parameter]
-    [ValidateSet("Lifetime")]
-    public string Window { get; set; } = "Lifetime";
+    public StatsWindow Window { get; set; } = StatsWindow.Lifetime;
 
     protected override void ProcessRecord()
     {
@@ -29,7 +29,7 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
         {
             if (patterns is null || patterns.Any(p => p.IsMatch(upstream.Name)))
             {
-                WriteObject(UpstreamStats.From(server.Name, upstream));
+                WriteObject(UpstreamStats.From(server.Name, upstream, Window));
             }
         }
     }

@@ -6,10 +6,13 @@ public sealed class UpstreamStats
     public string Proxy { get; init; } = "";
     public string Upstream { get; init; } = "";
     public string Tag { get; init; } = "";
+    /// <summary>Lifetime (since start or the last reset) or Recent (the last 15 minutes).</summary>
     public string Window { get; init; } = "Lifetime";
     public long Requests { get; init; }
     public long Succeeded { get; init; }
     public long Failed { get; init; }
+    /// <summary>Failures by cause (Refused, Reset, Timeout, UpstreamStatus, Auth, Protocol, Cancelled); causes with none are left out.</summary>
+    public IReadOnlyDictionary<string, long> FailedBy { get; init; } = new Dictionary<string, long>();
     /// <summary>Succeeded / (Succeeded + Failed), 0..1; 0 before the first finished attempt.</summary>
     public double SuccessRate { get; init; }
     public long ActiveConnections { get; init; }
@@ -25,22 +28,20 @@ public sealed class UpstreamStats
     public DateTimeOffset? LastErrorAt { get; init; }
     public DateTimeOffset? LastRequestAt { get; init; }
 
-    internal static UpstreamStats From(string proxy, Engine.Upstreams.Upstream upstream)
+    internal static UpstreamStats From(string proxy, Engine.Upstreams.Upstream upstream, Engine.Stats.StatsWindow window)
     {
-        var c = upstream.Counters;
-        var succeeded = c.Succeeded;
-        var failed = c.Failed;
-        var finished = succeeded + failed;
+        var snapshot = upstream.Counters.Snapshot(window);
         return new UpstreamStats
         {
-            Proxy = proxy, Upstream = upstream.Name, Tag = upstream.Config.Tag,
-            Requests = c.Requests, Succeeded = succeeded, Failed = failed,
-            SuccessRate = finished == 0 ? 0 : Math.Round(succeeded / (double)finished, 4),
-            ActiveConnections = c.ActiveConnections, PeakConcurrency = c.PeakConcurrency,
-            BytesSent = c.BytesSent, BytesReceived = c.BytesReceived,
-            AvgLatencyMs = succeeded == 0 ? 0 : Math.Round(c.LatencyTotalMicros / 1000.0 / succeeded, 3),
+            Proxy = proxy, Upstream = upstream.Name, Tag = upstream.Config.Tag, Window = window.ToString(),
+            Requests = snapshot.Requests, Succeeded = snapshot.Succeeded, Failed = snapshot.Failed, SuccessRate = snapshot.SuccessRate,
+            FailedBy = snapshot.FailedBy.Where(kv => kv.Value > 0).ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+            ActiveConnections = snapshot.ActiveConnections, PeakConcurrency = snapshot.PeakConcurrency,
+            BytesSent = snapshot.BytesSent, BytesReceived = snapshot.BytesReceived,
+            AvgLatencyMs = snapshot.AvgLatencyMs,
+            P50LatencyMs = snapshot.P50LatencyMs, P95LatencyMs = snapshot.P95LatencyMs, P99LatencyMs = snapshot.P99LatencyMs,
             Health = upstream.Health.ToString(),
-            LastError = c.LastError?.Message ?? "", LastErrorAt = c.LastError?.At, LastRequestAt = c.LastRequestAt,
+            LastError = snapshot.LastError?.Message ?? "", LastErrorAt = snapshot.LastError?.At, LastRequestAt = snapshot.LastRequestAt,
         };
     }
 }

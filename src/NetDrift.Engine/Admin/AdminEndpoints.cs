@@ -1,0 +1,82 @@
+using System.Text;
+using NetDrift.Engine.Http;
+using NetDrift.Engine.Server;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Admin;
+
+/// <summary>
+/// Origin-form requests to the proxy port itself (CONTRACT §5): <c>/healthz</c> open for load
+/// balancers; the stats JSON (or, for a browser, the live page) and the Prometheus metrics behind
+/// a configured user's Basic credentials when auth is on (401 otherwise).
+/// </summary>
+internal sealed class AdminEndpoints
+{
+    private readonly ProxyServer _server;
+
+    public AdminEndpoints(ProxyServer server) => _server = server;
+
+    public async Task HandleAsync(ClientConnection connection, RequestHead request)
+    {
+        var path = request.PathAndQuery.Split('?', 2)[0];
+        var headOnly = request.Method == "HEAD";
+        if (request.Method is not ("GET" or "HEAD"))
+        {
+            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, MethodNotAllowed).ConfigureAwait(false);
+            return;
+        }
+        if (path == "/healthz")
+        {
+            var serving = _server.State == ProxyState.Running
+                && _server.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy);
+            await AnswerAsync(connection, serving ? 200 : 503, "text/plain; charset=utf-8",
+                Encoding.UTF8.GetBytes(serving ? "ok\n" : "no healthy upstream\n"), headOnly).ConfigureAwait(false);
+            return;
+        }
+        var settings = _server.Settings;
+        if (settings.AuthRequired && !IsAuthorized(settings, request.Headers))
+        {
+            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
+            return;
+        }
+        if (path == settings.Config.Server.StatsEndpoint)
+        {
+            var wantsPage = request.Headers.Get("Accept")?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true
+                && request.PathAndQuery.IndexOf("format=json", StringComparison.OrdinalIgnoreCase) < 0;
+            if (wantsPage)
+            {
+                await AnswerAsync(connection, 200, "text/html; charset=utf-8", StatsPage.Render(_server, path), headOnly).ConfigureAwait(false);
+            }
+            else
+            {
+                await AnswerAsync(connection, 200, "application/json", StatsJson.Render(_server), headOnly).ConfigureAwait(false);
+            }
+            return;
+        }
+        // METRICS-ROUTE: the Prometheus endpoint is routed here.
+        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
+    }
+
+    /// <summary>A complete response with a body, then close (admin requests are one per connection).</summary>
+    internal static Task AnswerAsync(ClientConnection connection, int status, string contentType, byte[] body, bool headOnly)
+    {
+        var reason = status switch { 200 => "OK", 503 => "Service Unavailable", _ => ReasonPhrases.For(status) };
+        var head = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n" +
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+        if (headOnly)
+        {
+            return SocketAnswer.AnswerAndCloseAsync(connection.Socket, head);
+        }
+        var answer = new byte[head.Length + body.Length];
+        head.CopyTo(answer, 0);
+        body.CopyTo(answer, head.Length);
+        return SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer);
+    }
+
+    private static readonly byte[] MethodNotAllowed = StatusResponses.Build(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n");
+
+    private static bool IsAuthorized(ProxySettings settings, HttpHeaders headers) =>
+        (BasicCredentials.TryParse(headers.Get("Authorization"), out var offered) && settings.TryAuthenticate(offered, out _))
+        || (BasicCredentials.TryParse(headers.Get("Proxy-Authorization"), out offered) && settings.TryAuthenticate(offered, out _));
+}
