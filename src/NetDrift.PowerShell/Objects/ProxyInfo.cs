@@ -29,8 +29,18 @@ public sealed class ProxyInfo
     public DateTimeOffset? LastReloadAt => Server.LastReloadAt;
     public string? LastReloadError => Server.LastReloadError;
 
-    /// <summary>The engine object, for scripts that subscribe to its events (UpstreamHealthChanged).</summary>
+    /// <summary>The engine object behind this proxy.</summary>
     public ProxyServer Engine => Server;
+
+    /// <summary>
+    /// Raised (on an engine thread) when an upstream turns Healthy or Unhealthy. Subscribe with
+    /// <c>Register-ObjectEvent -InputObject $proxy -EventName UpstreamHealthChanged</c>.
+    /// </summary>
+    public event EventHandler<UpstreamHealthChangedEventArgs>? UpstreamHealthChanged
+    {
+        add => Server.UpstreamHealthChanged += value;
+        remove => Server.UpstreamHealthChanged -= value;
+    }
 
     public override string ToString() => $"{Name} ({Url})";
 }
