@@ -1,5 +1,6 @@
 using System.Text;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Metrics;
 using NetDrift.Engine.Server;
 using NetDrift.Engine.Upstreams;
 
@@ -54,6 +55,12 @@ internal sealed class AdminEndpoints
             return;
         }
         // METRICS-ROUTE: the Prometheus endpoint is routed here.
+        if (path == settings.Config.MetricsEndpoint)
+        {
+            var metrics = await _server.Metrics.ExportAsync().ConfigureAwait(false);
+            await AnswerAsync(connection, 200, PrometheusExporter.ContentType, metrics, headOnly).ConfigureAwait(false);
+            return;
+        }
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
     }
 

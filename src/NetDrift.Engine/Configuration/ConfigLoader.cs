@@ -102,6 +102,8 @@ public static class ConfigLoader
     private static NetDriftConfig Read(JsonObjectReader root, ConfigErrorSink sink)
     {
         var config = new NetDriftConfig();
+        // Editors' schema hint ("$schema": "./netdrift.schema.json"): allowed, not used.
+        root.String("$schema");
 
         if (root.Object("server") is { } server)
         {
@@ -360,7 +362,15 @@ public static class ConfigLoader
 
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        // System.Text.Json appends "Path: ... | LineNumber: ..."; the error already names both.
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+        return message.TrimEnd();
     }
 }

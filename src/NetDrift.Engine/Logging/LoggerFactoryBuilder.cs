@@ -6,9 +6,12 @@ namespace NetDrift.Engine.Logging;
 /// <summary>Builds the Console logger a config's <c>logging</c> section asks for.</summary>
 public static class LoggerFactoryBuilder
 {
-    public static ILoggerFactory Create(LoggingConfig logging) => LoggerFactory.Create(builder =>
+    /// <param name="level">Consulted on every log call, so a reload can change the level live.</param>
+    public static ILoggerFactory Create(LoggingConfig logging, LogLevelSwitch? level = null) => LoggerFactory.Create(builder =>
     {
-        builder.SetMinimumLevel(Enum.Parse<LogLevel>(logging.Level, ignoreCase: true));
+        level ??= new LogLevelSwitch(logging.Level);
+        builder.SetMinimumLevel(LogLevel.Trace);
+        builder.AddFilter((_, _, messageLevel) => level.IsEnabled(messageLevel));
         switch (logging.Format)
         {
             case "json":

@@ -43,4 +43,13 @@ internal static partial class ProxyLog
 
     [LoggerMessage(13, LogLevel.Warning, "Connection limit {Limit} reached: refused a client with 503")]
     public static partial void TooManyConnections(ILogger logger, int limit);
+
+    [LoggerMessage(14, LogLevel.Information, "Proxy '{Proxy}' reloaded its config: {Changes} change(s)")]
+    public static partial void Reconfigured(ILogger logger, string proxy, int changes);
+
+    [LoggerMessage(15, LogLevel.Information, "Config change: {Kind} {Scope} {Name}: {Detail}")]
+    public static partial void ConfigChanged(ILogger logger, Configuration.ConfigChangeKind kind, Configuration.ConfigChangeScope scope, string name, string detail);
+
+    [LoggerMessage(16, LogLevel.Error, "Proxy '{Proxy}' kept its running config; the new one is invalid: {Error}")]
+    public static partial void ReloadFailed(ILogger logger, string proxy, string error);
 }

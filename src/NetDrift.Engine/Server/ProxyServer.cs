@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Metrics;
 using NetDrift.Engine.Tunnel;
 using NetDrift.Engine.Upstreams;
 
@@ -16,9 +17,11 @@ namespace NetDrift.Engine.Server;
 /// connections it serves. Settings and pool are immutable snapshots swapped atomically; requests
 /// read them without locks. Stopping drains open tunnels up to a timeout, then cuts the rest.
 /// </summary>
-public sealed class ProxyServer : IAsyncDisposable
+public sealed partial class ProxyServer : IAsyncDisposable
 {
-    private readonly Socket _listener;
+    private readonly object _reconfigureLock = new();
+    private readonly LogLevelSwitch _logLevel;
+    private Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
     private readonly object _poolWriteLock = new();
@@ -26,7 +29,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly bool _ownsLoggerFactory;
     private readonly ClientConnectionHandler _handler;
-    private readonly Task _acceptLoop;
+    private Task _acceptLoop;
     private ProxySettings _settings;
     private UpstreamPool _pool;
     private long _nextConnectionId;
@@ -39,11 +42,13 @@ public sealed class ProxyServer : IAsyncDisposable
         ConfigPath = configPath;
         Time = timeProvider;
         _ownsLoggerFactory = loggerFactory is null;
-        _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging);
+        _logLevel = new LogLevelSwitch(config.Logging.Level);
+        _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging, _logLevel);
         Logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
         Counters = new ProxyCounters(timeProvider);
         _settings = new ProxySettings(config);
         _pool = new UpstreamPool(config.UpstreamProxies.Select(u => new Upstream(u, timeProvider)).ToArray());
+        Metrics = new PrometheusExporter(this);
 
         ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
         _listener = Bind(endPoint!);
@@ -51,15 +56,19 @@ public sealed class ProxyServer : IAsyncDisposable
         StartedAt = timeProvider.GetUtcNow();
         _handler = new ClientConnectionHandler(this);
         _sweeper = new Timer(_ => SweepIdleTunnels(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = AcceptLoopAsync(_listener);
+        NetDriftMeter.Register(this);
         ProxyLog.Started(Logger, name, Listen, _pool.All.Count, config.LoadBalancing);
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
-    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    /// <param name="overrides">Applied to every config read from the file, now and on reload: the
+    /// start parameters that override the file (-Listen, -Upstream...) keep doing so.</param>
+    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null, Func<NetDriftConfig, NetDriftConfig>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System);
+        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System) { _overrides = overrides };
     }
 
     public string Name { get; }
@@ -69,7 +78,7 @@ public sealed class ProxyServer : IAsyncDisposable
     public NetDriftConfig Config => Settings.Config;
 
     /// <summary>The address actually bound (port 0 resolved).</summary>
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint { get; private set; }
 
     public string Listen => ListenAddress.Format(LocalEndPoint);
 
@@ -101,8 +110,10 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public UpstreamPool Pool => Volatile.Read(ref _pool);
 
+    /// <summary>When the config was last applied successfully.</summary>
     public DateTimeOffset? LastReloadAt { get; private set; }
 
+    /// <summary>The last failed reload's error; cleared by a successful one.</summary>
     public string? LastReloadError { get; private set; }
 
     /// <summary>Completes when the proxy has stopped.</summary>
@@ -111,6 +122,9 @@ public sealed class ProxyServer : IAsyncDisposable
     public event EventHandler<UpstreamHealthChangedEventArgs>? UpstreamHealthChanged;
 
     internal ProxySettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>The Prometheus metrics served at metrics_endpoint.</summary>
+    internal PrometheusExporter Metrics { get; }
 
     internal ILogger Logger { get; }
 
@@ -131,7 +145,8 @@ public sealed class ProxyServer : IAsyncDisposable
             await Completion.ConfigureAwait(false);
             return;
         }
-        _listener.Dispose();
+        StopWatchingConfig();
+        Volatile.Read(ref _listener).Dispose();
         // Connections still reading a head or dialing end now; established tunnels may finish.
         _stopping.Cancel();
         var openAtStop = _connections.Count;
@@ -154,9 +169,10 @@ public sealed class ProxyServer : IAsyncDisposable
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         }
         remaining?.Report(0);
-        await _acceptLoop.ConfigureAwait(false);
+        await Volatile.Read(ref _acceptLoop).ConfigureAwait(false);
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
+        NetDriftMeter.Unregister(this);
         ProxyLog.Stopped(Logger, Name, Math.Max(0, openAtStop - cut), cut);
         if (_ownsLoggerFactory)
         {
@@ -170,7 +186,8 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Zeroes every counter (not the active gauges); peaks restart from the current load.</summary>
     public void ResetStats()
     {
-        Counters.Reset();
+        // Through the exporter, which carries the totals over: Prometheus counters never drop.
+        Metrics.ProxyTotals.Reset();
         foreach (var upstream in Pool.All)
         {
             upstream.Counters.Reset();
@@ -185,9 +202,15 @@ public sealed class ProxyServer : IAsyncDisposable
             var pool = Pool;
             if (pool.Find(config.Name) is { } existing)
             {
-                throw new InvalidOperationException(existing.State == UpstreamState.Draining
-                    ? $"Upstream '{config.Name}' is still draining; wait for it to finish or use another name."
-                    : $"Upstream '{config.Name}' already exists.");
+                if (existing.State == UpstreamState.Active)
+                {
+                    throw new InvalidOperationException($"Upstream '{config.Name}' already exists.");
+                }
+                // Added back while still draining: it returns, with its open tunnels and counters.
+                existing.ReplaceConfig(config);
+                existing.MarkActive();
+                Volatile.Write(ref _pool, new UpstreamPool(pool.All));
+                return existing;
             }
             var upstream = new Upstream(config, Time);
             Volatile.Write(ref _pool, new UpstreamPool([.. pool.All, upstream]));
@@ -246,7 +269,7 @@ public sealed class ProxyServer : IAsyncDisposable
         lock (_poolWriteLock)
         {
             var pool = Pool;
-            if (!pool.All.Contains(upstream) || upstream.Counters.ActiveConnections > 0)
+            if (upstream.State != UpstreamState.Draining || !pool.All.Contains(upstream) || upstream.Counters.ActiveConnections > 0)
             {
                 return;
             }
@@ -313,7 +336,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(Socket listener)
     {
         await Task.Yield();
         while (!_stopping.IsCancellationRequested)
@@ -321,7 +344,7 @@ public sealed class ProxyServer : IAsyncDisposable
             Socket client;
             try
             {
-                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {

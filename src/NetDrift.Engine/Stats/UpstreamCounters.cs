@@ -114,7 +114,10 @@ public sealed class UpstreamCounters : IByteCounter
         if (window == StatsWindow.Recent)
         {
             _recent.AddTo(totals, now);
-            return UpstreamStatsSnapshot.From(window, MinuteRing.Length, totals, ActiveConnections, totals.PeakConcurrency, LastError, LastRequestAt);
+            // Cells only see peaks when connections open: one opened before the window (or before
+            // a reset cleared the cells) and still open counts too, as ProxyCounters does.
+            var active = ActiveConnections;
+            return UpstreamStatsSnapshot.From(window, MinuteRing.Length, totals, active, Math.Max(totals.PeakConcurrency, active), LastError, LastRequestAt);
         }
         _lifetime.AddTo(totals);
         totals.Subtract(Volatile.Read(ref _baseline));

@@ -39,6 +39,9 @@ public sealed class Upstream
 
     public void MarkDraining() => Volatile.Write(ref _draining, 1);
 
+    /// <summary>Back in the pool before it finished draining (removed, then added again).</summary>
+    public void MarkActive() => Volatile.Write(ref _draining, 0);
+
     /// <summary>Passive health from live traffic; returns the new health when it changed.</summary>
     public UpstreamHealth? RecordOutcome(bool success, int failureThreshold, int recoveryThreshold)
     {

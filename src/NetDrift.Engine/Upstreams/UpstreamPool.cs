@@ -22,15 +22,21 @@ public sealed class UpstreamPool
     /// <summary>Upstreams in the interleaved order smooth WRR visits them, weight times each per cycle.</summary>
     public IReadOnlyList<Upstream> WeightedOrder { get; }
 
+    /// <summary>The upstream with this name; an active one wins over a draining namesake.</summary>
     public Upstream? Find(string name)
     {
+        Upstream? draining = null;
         foreach (var upstream in All)
         {
             if (string.Equals(upstream.Name, name, StringComparison.OrdinalIgnoreCase))
             {
-                return upstream;
+                if (upstream.State == UpstreamState.Active)
+                {
+                    return upstream;
+                }
+                draining ??= upstream;
             }
         }
-        return null;
+        return draining;
     }
 }

@@ -60,6 +60,10 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
     [ValidateSet("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None")]
     public string? LogLevel { get; set; }
 
+    /// <summary>Reload the config file by itself whenever it changes (needs -Config).</summary>
+    [Parameter]
+    public SwitchParameter WatchConfig { get; set; }
+
     /// <summary>Serve until Ctrl+C or SIGTERM, then drain and stop.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -70,6 +74,11 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
+        if (WatchConfig && Config is null)
+        {
+            ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ConfigNotFound, ErrorCategory.InvalidArgument, null,
+                "-WatchConfig watches the file given with -Config; give one."));
+        }
         var (config, path) = LoadConfig();
         config = ApplyOverrides(config);
         CheckHosts(config, path);
@@ -92,7 +101,7 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
         ProxyServer server;
         try
         {
-            server = ProxyServer.Start(name, config, path);
+            server = ProxyServer.Start(name, config, path, overrides: BuildOverrides());
         }
         catch (SocketException e)
         {
@@ -105,6 +114,10 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
             server.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ProxyNameTaken, ErrorCategory.ResourceExists, name,
                 $"A NetDrift proxy named '{name}' was started concurrently; choose another -Name."));
+        }
+        if (WatchConfig)
+        {
+            server.WatchConfig();
         }
         var info = new ProxyInfo(server);
         WriteObject(info);
@@ -143,55 +156,70 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
     {
         try
         {
-            if (Listen is not null)
-            {
-                if (!ListenAddress.TryParse(Listen, out _, out var error))
-                {
-                    throw new ConfigException(null, [new ConfigError("-Listen", null, error!)]);
-                }
-                config = config with { Server = config.Server with { ListenAddress = Listen } };
-            }
-            if (Upstream is not null)
-            {
-                var upstreams = Upstream.Select((url, i) => ConfigLoader.ParseUpstream(url, $"-Upstream[{i}]")).ToArray();
-                var duplicate = upstreams.GroupBy(u => u.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-                if (duplicate is not null)
-                {
-                    throw new ConfigException(null, [new ConfigError("-Upstream", null, $"names upstream '{duplicate.Key}' more than once")]);
-                }
-                config = config with { UpstreamProxies = upstreams };
-            }
-            if (ClientCredential is not null)
-            {
-                var users = ClientCredential.Select(c => new UserConfig(c.UserName, c.GetNetworkCredential().Password)).ToArray();
-                config = config with { Authentication = new AuthenticationConfig { Enabled = users.Length > 0, Users = users } };
-            }
-            if (LoadBalancing is not null)
-            {
-                config = config with { LoadBalancing = LoadBalancing };
-            }
-            if (UpstreamTimeout is { } timeout)
-            {
-                if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1))
-                {
-                    throw new ConfigException(null, [new ConfigError("-UpstreamTimeout", null, "must be more than zero and at most one hour")]);
-                }
-                config = config with { UpstreamTimeout = timeout };
-            }
-            if (Retries is { } retries)
-            {
-                config = config with { Retries = retries };
-            }
-            if (LogLevel is not null)
-            {
-                config = config with { Logging = config.Logging with { Level = LogLevel } };
-            }
+            return BuildOverrides()(config);
         }
         catch (ConfigException e)
         {
             ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidArgument, null));
+            throw; // unreachable
         }
-        return config;
+    }
+
+    /// <summary>
+    /// The parameters that override the file, as a function the proxy also applies to every reload.
+    /// Parsed once here, so bad values fail now (ConfigException naming the parameter).
+    /// </summary>
+    private Func<NetDriftConfig, NetDriftConfig> BuildOverrides()
+    {
+        if (Listen is not null && !ListenAddress.TryParse(Listen, out _, out var listenError))
+        {
+            throw new ConfigException(null, [new ConfigError("-Listen", null, listenError!)]);
+        }
+        var upstreams = Upstream?.Select((url, i) => ConfigLoader.ParseUpstream(url, $"-Upstream[{i}]")).ToArray();
+        var duplicate = upstreams?.GroupBy(u => u.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ConfigException(null, [new ConfigError("-Upstream", null, $"names upstream '{duplicate.Key}' more than once")]);
+        }
+        if (UpstreamTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1)))
+        {
+            throw new ConfigException(null, [new ConfigError("-UpstreamTimeout", null, "must be more than zero and at most one hour")]);
+        }
+        var users = ClientCredential?.Select(c => new UserConfig(c.UserName, c.GetNetworkCredential().Password)).ToArray();
+        var (listen, loadBalancing, retries, logLevel) = (Listen, LoadBalancing, Retries, LogLevel);
+        var upstreamTimeout = UpstreamTimeout;
+        return config =>
+        {
+            if (listen is not null)
+            {
+                config = config with { Server = config.Server with { ListenAddress = listen } };
+            }
+            if (upstreams is not null)
+            {
+                config = config with { UpstreamProxies = upstreams };
+            }
+            if (users is not null)
+            {
+                config = config with { Authentication = new AuthenticationConfig { Enabled = users.Length > 0, Users = users } };
+            }
+            if (loadBalancing is not null)
+            {
+                config = config with { LoadBalancing = loadBalancing };
+            }
+            if (upstreamTimeout is { } t)
+            {
+                config = config with { UpstreamTimeout = t };
+            }
+            if (retries is { } r)
+            {
+                config = config with { Retries = r };
+            }
+            if (logLevel is not null)
+            {
+                config = config with { Logging = config.Logging with { Level = logLevel } };
+            }
+            return config;
+        };
     }
 
     private void CheckHosts(NetDriftConfig config, string? path)

@@ -26,6 +26,7 @@ public sealed class ProxyInfo
     public long RejectedConnections => Server.Counters.Rejected;
     public string LoadBalancing => Server.Config.LoadBalancing;
     public string? ConfigPath => Server.ConfigPath;
+    public bool WatchingConfig => Server.IsWatchingConfig;
     public DateTimeOffset? LastReloadAt => Server.LastReloadAt;
     public string? LastReloadError => Server.LastReloadError;
 
