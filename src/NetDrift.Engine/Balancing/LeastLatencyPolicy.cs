@@ -3,35 +3,54 @@ using NetDrift.Engine.Upstreams;
 namespace NetDrift.Engine.Balancing;
 
 /// <summary>
-/// Lowest smoothed connect latency. An upstream with no sample yet counts as fastest, so every
-/// upstream gets measured before the policy settles.
+/// Lower decaying-average connect latency, between two random eligible candidates ("power of two
+/// choices"), so one fast upstream is not flooded by every request at once. An upstream with no
+/// sample yet counts as fastest, so every upstream gets measured.
 /// </summary>
 public sealed class LeastLatencyPolicy : ILoadBalancingPolicy
 {
-    private long _next = -1;
-
     public string Name => LoadBalancingNames.LeastLatency;
 
     public Upstream? Pick(UpstreamPool pool, in PickContext context)
     {
-        var all = pool.All;
-        var start = all.Count == 0 ? 0 : Interlocked.Increment(ref _next) % all.Count;
-        Upstream? best = null;
-        var bestLatency = long.MaxValue;
-        for (var i = 0; i < all.Count; i++)
+        Upstream? first = null;
+        Upstream? second = null;
+        var seen = 0;
+        // Reservoir-sample two distinct eligible upstreams in one pass, without allocating.
+        foreach (var candidate in pool.All)
         {
-            var candidate = all[(int)((start + i) % all.Count)];
             if (!context.IsEligible(candidate))
             {
                 continue;
             }
-            var latency = candidate.Counters.LatencyEwmaMicros;
-            if (latency < bestLatency)
+            seen++;
+            if (seen == 1)
             {
-                best = candidate;
-                bestLatency = latency;
+                first = candidate;
+            }
+            else if (seen == 2)
+            {
+                second = candidate;
+            }
+            else
+            {
+                var slot = context.Random.Next(seen);
+                if (slot == 0)
+                {
+                    first = candidate;
+                }
+                else if (slot == 1)
+                {
+                    second = candidate;
+                }
             }
         }
-        return best;
+        if (second is null)
+        {
+            return first;
+        }
+        var a = first!.Counters.LatencyEwmaMicros;
+        var b = second.Counters.LatencyEwmaMicros;
+        return a < b || (a == b && context.Random.Next(2) == 0) ? first : second;
     }
 }

@@ -212,6 +212,7 @@ public static class ConfigLoader
             var user = new JsonObjectReader(element, path, sink);
             var name = user.String("username");
             var password = user.String("password");
+            var tag = user.String("tag");
             user.ReportUnknownFields();
             if (string.IsNullOrEmpty(name))
             {
@@ -240,7 +241,7 @@ public static class ConfigLoader
                 sink.Add(user.FieldPath("username"), $"'{name}' appears more than once");
                 continue;
             }
-            users.Add(new UserConfig(name, password));
+            users.Add(new UserConfig(name, password, string.IsNullOrEmpty(tag) ? null : tag));
         }
         var result = new AuthenticationConfig { Enabled = auth.Bool("enabled", false), Users = users };
         auth.ReportUnknownFields();

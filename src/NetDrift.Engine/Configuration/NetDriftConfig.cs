@@ -40,7 +40,8 @@ public sealed record AuthenticationConfig
     public bool IsRequired => Enabled && Users.Count > 0;
 }
 
-public sealed record UserConfig(string Username, string Password)
+/// <param name="Tag">When set, this user's requests go only to upstreams with this tag (failover too).</param>
+public sealed record UserConfig(string Username, string Password, string? Tag = null)
 {
     public override string ToString() => $"{Username}:***";
 }

@@ -52,4 +52,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(16, LogLevel.Error, "Proxy '{Proxy}' kept its running config; the new one is invalid: {Error}")]
     public static partial void ReloadFailed(ILogger logger, string proxy, string error);
+
+    [LoggerMessage(17, LogLevel.Debug, "Route for {Client} to {Target}: {Tried}; served by {Upstream}")]
+    public static partial void Routed(ILogger logger, string client, string target, string tried, string upstream);
 }

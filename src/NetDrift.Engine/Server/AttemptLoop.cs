@@ -1,3 +1,4 @@
+using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Stats;
@@ -9,20 +10,24 @@ namespace NetDrift.Engine.Server;
 /// The retry bookkeeping shared by CONNECT and plain HTTP: which upstream to try next (never one
 /// already tried), how each attempt is counted, and what the client hears when all failed.
 /// Each attempt holds one active-connection slot on its upstream from dial until it is closed.
+/// Every decision is written down, so one Debug line per request explains its routing.
 /// </summary>
 internal sealed class AttemptLoop
 {
     private readonly ProxyServer _server;
     private readonly string _clientKey;
     private readonly string _target;
+    private readonly string? _requiredTag;
+    private readonly StringBuilder _route = new();
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
     private FailureCause? _lastFailure;
 
-    public AttemptLoop(ProxyServer server, string clientKey, string target)
+    public AttemptLoop(ProxyServer server, ClientIdentity client, string target)
     {
         _server = server;
-        _clientKey = clientKey;
+        _clientKey = client.Key;
+        _requiredTag = client.Tag;
         _target = target;
         _maxAttempts = 1 + server.Settings.Config.Retries;
     }
@@ -34,10 +39,14 @@ internal sealed class AttemptLoop
         {
             return null;
         }
-        var upstream = _server.PickUpstream(_clientKey, _tried);
+        var upstream = _server.PickUpstream(_clientKey, _tried, _requiredTag, out var trial);
         if (upstream is null)
         {
             return null;
+        }
+        if (trial)
+        {
+            _route.Append("(trial of unhealthy) ");
         }
         _tried.Add(upstream);
         upstream.Counters.AttemptStarted();
@@ -49,6 +58,7 @@ internal sealed class AttemptLoop
     {
         upstream.Counters.AttemptSucceeded(latency);
         _server.RecordOutcome(upstream, success: true, "answered");
+        ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), upstream.Name);
     }
 
     public void Failed(Upstream upstream, AttemptResult result)
@@ -56,6 +66,7 @@ internal sealed class AttemptLoop
         var failure = result.Failure ?? UpstreamDialer.Classify(result.Response!);
         var message = result.Succeeded ? $"answered {result.Response!.StatusCode}" : result.Message;
         _lastFailure = failure;
+        _route.Append(upstream.Name).Append(" failed (").Append(failure).Append(": ").Append(message).Append("); ");
         upstream.Counters.AttemptFailed(failure, message);
         upstream.Counters.ConnectionClosed();
         ProxyLog.AttemptFailed(_server.Logger, upstream.Name, _target, failure, message);
@@ -68,6 +79,7 @@ internal sealed class AttemptLoop
     {
         upstream.Counters.AttemptFailed(FailureCause.Cancelled, "the proxy stopped");
         upstream.Counters.ConnectionClosed();
+        upstream.AbandonTrial();
     }
 
     public byte[] FinalAnswer(ClientConnection connection)
@@ -78,6 +90,9 @@ internal sealed class AttemptLoop
                 ? (StatusResponses.GatewayTimeout, 504)
                 : (StatusResponses.BadGateway, 502);
         ProxyLog.AllAttemptsFailed(_server.Logger, connection.RemoteAddress.ToString(), _target, status);
+        ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
         return answer;
     }
+
+    private string Tried() => _route.Length == 0 ? "nothing failed" : _route.ToString().TrimEnd(' ', ';');
 }

@@ -71,7 +71,7 @@ internal sealed class ClientConnectionHandler
             return;
         }
 
-        var clientKey = connection.RemoteAddress.ToString();
+        var identity = new ClientIdentity(connection.RemoteAddress.ToString(), null);
         if (settings.AuthRequired)
         {
             var header = request.Headers.Get("Proxy-Authorization");
@@ -81,14 +81,14 @@ internal sealed class ClientConnectionHandler
                 await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "no credentials").ConfigureAwait(false);
                 return;
             }
-            if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName))
+            if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName, out var tag))
             {
                 _server.Counters.AuthFailed();
-                ProxyLog.AuthFailed(_server.Logger, clientKey);
+                ProxyLog.AuthFailed(_server.Logger, identity.Key);
                 await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "wrong credentials").ConfigureAwait(false);
                 return;
             }
-            clientKey = userName;
+            identity = new ClientIdentity(userName, tag);
         }
 
         if (request.IsConnect)
@@ -98,10 +98,10 @@ internal sealed class ClientConnectionHandler
                 await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
                 return;
             }
-            await _connect.ForwardAsync(connection, request, leftover, clientKey).ConfigureAwait(false);
+            await _connect.ForwardAsync(connection, request, leftover, identity).ConfigureAwait(false);
             return;
         }
-        await _plain.ForwardAsync(connection, request, leftover, clientKey).ConfigureAwait(false);
+        await _plain.ForwardAsync(connection, request, leftover, identity).ConfigureAwait(false);
     }
 
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)

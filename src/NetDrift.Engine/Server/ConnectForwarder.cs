@@ -17,11 +17,11 @@ internal sealed class ConnectForwarder
 
     public ConnectForwarder(ProxyServer server) => _server = server;
 
-    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, string clientKey)
+    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client)
     {
         var settings = _server.Settings;
         var config = settings.Config;
-        var attempts = new AttemptLoop(_server, clientKey, request.Authority);
+        var attempts = new AttemptLoop(_server, client, request.Authority);
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
@@ -40,7 +40,7 @@ internal sealed class ConnectForwarder
                 if (result.Succeeded && result.Response!.IsSuccess)
                 {
                     attempts.Succeeded(upstream, result.Latency);
-                    ProxyLog.TunnelOpened(_server.Logger, clientKey, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
+                    ProxyLog.TunnelOpened(_server.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
                     await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
                     return;
                 }

@@ -19,7 +19,7 @@ internal sealed class PlainHttpForwarder
 
     public PlainHttpForwarder(ProxyServer server) => _server = server;
 
-    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, string clientKey)
+    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client)
     {
         if (!HasSaneFraming(request.Headers, out var hasBody))
         {
@@ -27,7 +27,7 @@ internal sealed class PlainHttpForwarder
             return;
         }
         var config = _server.Settings.Config;
-        var attempts = new AttemptLoop(_server, clientKey, request.Target);
+        var attempts = new AttemptLoop(_server, client, request.Target);
         while (attempts.Next() is { } upstream)
         {
             var activity = new TunnelActivity(connection.Socket, connection.Socket);

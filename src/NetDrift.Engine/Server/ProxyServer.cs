@@ -35,9 +35,11 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private long _nextConnectionId;
     private int _state = (int)ProxyState.Running;
     private int _panicLogged;
+    private readonly Random _random;
 
-    private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider)
+    private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider, Random? random)
     {
+        _random = random ?? Random.Shared;
         Name = name;
         ConfigPath = configPath;
         Time = timeProvider;
@@ -65,10 +67,10 @@ public sealed partial class ProxyServer : IAsyncDisposable
     /// <param name="overrides">Applied to every config read from the file, now and on reload: the
     /// start parameters that override the file (-Listen, -Upstream...) keep doing so.</param>
     public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null, Func<NetDriftConfig, NetDriftConfig>? overrides = null)
+        TimeProvider? timeProvider = null, Func<NetDriftConfig, NetDriftConfig>? overrides = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System) { _overrides = overrides };
+        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides };
     }
 
     public string Name { get; }
@@ -278,18 +280,33 @@ public sealed partial class ProxyServer : IAsyncDisposable
         ProxyLog.UpstreamRemoved(Logger, upstream.Name);
     }
 
-    /// <summary>Picks for one attempt; falls back to unhealthy upstreams (panic mode) when none is healthy.</summary>
-    internal Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried)
+    /// <summary>
+    /// Picks for one attempt. An unhealthy upstream whose back-off has passed gets this request as
+    /// its single trial (half-open); otherwise the policy picks among healthy upstreams, recovered
+    /// ones taking a growing share (slow start); when none is healthy, the least bad (panic mode).
+    /// A user pinned to a tag never leaves it.
+    /// </summary>
+    internal Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried, string? requiredTag, out bool trial)
     {
         var settings = Settings;
         var pool = Pool;
-        var picked = settings.Policy.Pick(pool, new PickContext(clientKey, tried));
+        var context = new PickContext(clientKey, tried, requiredTag: requiredTag, rampDraw: _random.NextDouble(), random: _random);
+        trial = false;
+        foreach (var candidate in pool.All)
+        {
+            if (candidate.Health == UpstreamHealth.Unhealthy && context.Panicking().IsEligible(candidate) && candidate.TryStartTrial())
+            {
+                trial = true;
+                return candidate;
+            }
+        }
+        var picked = settings.Policy.Pick(pool, context) ?? settings.Policy.Pick(pool, context.WithoutRamp());
         if (picked is not null)
         {
             Volatile.Write(ref _panicLogged, 0);
             return picked;
         }
-        picked = settings.Policy.Pick(pool, new PickContext(clientKey, tried, allowUnhealthy: true));
+        picked = settings.Policy.Pick(pool, context.Panicking());
         if (picked is not null && Interlocked.Exchange(ref _panicLogged, 1) == 0)
         {
             ProxyLog.PanicMode(Logger);

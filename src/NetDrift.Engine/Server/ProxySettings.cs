@@ -32,16 +32,21 @@ internal sealed class ProxySettings
     public HashSet<int>? AllowedPorts { get; }
 
     /// <summary>Checks every user (no early exit) so timing does not reveal which name exists.</summary>
-    public bool TryAuthenticate(BasicCredentials offered, out string userName)
+    public bool TryAuthenticate(BasicCredentials offered, out string userName) => TryAuthenticate(offered, out userName, out _);
+
+    /// <summary>As above, also giving the tag the user is pinned to (null when none).</summary>
+    public bool TryAuthenticate(BasicCredentials offered, out string userName, out string? tag)
     {
         userName = "";
+        tag = null;
         var matched = false;
-        foreach (var user in Users)
+        for (var i = 0; i < Users.Length; i++)
         {
-            if (user.FixedTimeEquals(offered))
+            if (Users[i].FixedTimeEquals(offered))
             {
                 matched = true;
-                userName = user.UserName;
+                userName = Users[i].UserName;
+                tag = Config.Authentication.Users[i].Tag;
             }
         }
         return matched;

@@ -15,11 +15,28 @@ public sealed class Upstream
     private int _draining;
     private int _consecutiveFailures;
     private int _consecutiveSuccesses;
+    private readonly TimeProvider _time;
+    // Unhealthy: the earliest time of the next trial request, the back-off step, the one trial slot.
+    private long _trialNotBeforeTicks;
+    private int _backoffStep;
+    private int _trialInFlight;
+    // Recovered: when slow start began (0 when not ramping).
+    private long _rampStartTicks;
+
+    /// <summary>First wait before an unhealthy upstream gets a trial request; doubles per failed trial.</summary>
+    public static readonly TimeSpan TrialBackoffBase = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between trials.</summary>
+    public static readonly TimeSpan TrialBackoffMax = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a recovered upstream takes to ramp from 10% to its full share.</summary>
+    public static readonly TimeSpan SlowStart = TimeSpan.FromSeconds(30);
 
     public Upstream(UpstreamConfig config, TimeProvider? time = null)
     {
         _config = config;
-        Counters = new UpstreamCounters(time);
+        _time = time ?? TimeProvider.System;
+        Counters = new UpstreamCounters(_time);
     }
 
     public UpstreamConfig Config => Volatile.Read(ref _config);
@@ -42,26 +59,90 @@ public sealed class Upstream
     /// <summary>Back in the pool before it finished draining (removed, then added again).</summary>
     public void MarkActive() => Volatile.Write(ref _draining, 0);
 
-    /// <summary>Passive health from live traffic; returns the new health when it changed.</summary>
+    /// <summary>
+    /// Health from live traffic and health checks alike; returns the new health when it changed.
+    /// failure_threshold consecutive failures make it Unhealthy: it leaves rotation and gets one
+    /// trial request after a back-off that doubles with each failed trial (half-open);
+    /// recovery_threshold consecutive successes make it Healthy again, ramping up (slow start).
+    /// </summary>
     public UpstreamHealth? RecordOutcome(bool success, int failureThreshold, int recoveryThreshold)
     {
+        var now = _time.GetUtcNow().UtcTicks;
+        var wasUnhealthy = Health == UpstreamHealth.Unhealthy;
+        Volatile.Write(ref _trialInFlight, 0);
         if (success)
         {
             Interlocked.Exchange(ref _consecutiveFailures, 0);
             var successes = Interlocked.Increment(ref _consecutiveSuccesses);
-            if (Health != UpstreamHealth.Healthy && (Health == UpstreamHealth.Unknown || successes >= recoveryThreshold))
+            if (wasUnhealthy)
             {
+                // A good trial earns the next one at once: recovery takes recovery_threshold trials, not back-offs.
+                Volatile.Write(ref _trialNotBeforeTicks, now);
+                if (successes < recoveryThreshold)
+                {
+                    return null;
+                }
+                Volatile.Write(ref _backoffStep, 0);
+                Volatile.Write(ref _rampStartTicks, now);
                 return SetHealth(UpstreamHealth.Healthy);
             }
-            return null;
+            return Health == UpstreamHealth.Unknown ? SetHealth(UpstreamHealth.Healthy) : null;
         }
         Interlocked.Exchange(ref _consecutiveSuccesses, 0);
         var failures = Interlocked.Increment(ref _consecutiveFailures);
-        if (failureThreshold > 0 && failures >= failureThreshold && Health != UpstreamHealth.Unhealthy)
+        if (wasUnhealthy)
         {
+            var step = Math.Min(Interlocked.Increment(ref _backoffStep), 16);
+            var wait = Math.Min(TrialBackoffBase.Ticks << step, TrialBackoffMax.Ticks);
+            Volatile.Write(ref _trialNotBeforeTicks, now + wait);
+            return null;
+        }
+        if (failureThreshold > 0 && failures >= failureThreshold)
+        {
+            Volatile.Write(ref _backoffStep, 0);
+            Volatile.Write(ref _rampStartTicks, 0);
+            Volatile.Write(ref _trialNotBeforeTicks, now + TrialBackoffBase.Ticks);
             return SetHealth(UpstreamHealth.Unhealthy);
         }
         return null;
+    }
+
+    /// <summary>
+    /// For an Unhealthy upstream whose back-off has passed: claims its single trial slot. The
+    /// attempt's outcome (RecordOutcome) frees it; <see cref="AbandonTrial"/> frees it without one.
+    /// </summary>
+    public bool TryStartTrial()
+    {
+        return Health == UpstreamHealth.Unhealthy
+            && _time.GetUtcNow().UtcTicks >= Volatile.Read(ref _trialNotBeforeTicks)
+            && Interlocked.CompareExchange(ref _trialInFlight, 1, 0) == 0;
+    }
+
+    public void AbandonTrial() => Volatile.Write(ref _trialInFlight, 0);
+
+    /// <summary>When the next trial may start, while Unhealthy.</summary>
+    public DateTimeOffset? NextTrialAt => Health == UpstreamHealth.Unhealthy
+        ? new DateTimeOffset(Volatile.Read(ref _trialNotBeforeTicks), TimeSpan.Zero)
+        : null;
+
+    /// <summary>
+    /// The share of its traffic a recovered upstream takes now: 0.1 right after recovery, rising
+    /// linearly to 1 over <see cref="SlowStart"/>; 1 when not ramping.
+    /// </summary>
+    public double RampFactor()
+    {
+        var start = Volatile.Read(ref _rampStartTicks);
+        if (start == 0)
+        {
+            return 1;
+        }
+        var progress = (_time.GetUtcNow().UtcTicks - start) / (double)SlowStart.Ticks;
+        if (progress >= 1)
+        {
+            Volatile.Write(ref _rampStartTicks, 0);
+            return 1;
+        }
+        return Math.Max(0.1, progress);
     }
 
     private UpstreamHealth? SetHealth(UpstreamHealth health)

@@ -29,9 +29,15 @@ public sealed class LoadBalancingPolicyFactoryTests
         slow.Counters.AttemptSucceeded(TimeSpan.FromMilliseconds(40));
         fast.Counters.AttemptSucceeded(TimeSpan.FromMilliseconds(5));
         var policy = new LeastLatencyPolicy();
+        var random = new Random(7);
 
-        Assert.Same(fresh, policy.Pick(TestUpstreams.Pool(slow, fast, fresh), new PickContext("k")));
-        Assert.Same(fast, policy.Pick(TestUpstreams.Pool(slow, fast), new PickContext("k")));
+        // Two random candidates, the faster wins: the slowest of three is never picked, and the
+        // unmeasured one (counted as fastest) wins every pair it is in.
+        var picks = Enumerable.Range(0, 300).Select(_ => policy.Pick(TestUpstreams.Pool(slow, fast, fresh), new PickContext("k", random: random))).ToArray();
+        Assert.DoesNotContain(slow, picks);
+        Assert.InRange(picks.Count(p => p == fresh), 150, 250);
+        Assert.Contains(fast, picks);
+        Assert.Same(fast, policy.Pick(TestUpstreams.Pool(slow, fast), new PickContext("k", random: random)));
         Assert.Same(slow, policy.Pick(TestUpstreams.Pool(slow, fast), new PickContext("k", [fast])));
     }
 }

@@ -8,11 +8,11 @@ internal static class TestUpstreams
 {
     private static int _nextPort = 20000;
 
-    public static Upstream Create(string name, int weight = 1, bool enabled = true)
+    public static Upstream Create(string name, int weight = 1, bool enabled = true, string tag = "", TimeProvider? time = null)
     {
         var port = Interlocked.Increment(ref _nextPort);
         Assert.True(UpstreamAddress.TryParse($"http://127.0.0.1:{port}", out var address, out _));
-        return new Upstream(new UpstreamConfig { Url = address!, Name = name, Weight = weight, Enabled = enabled });
+        return new Upstream(new UpstreamConfig { Url = address!, Name = name, Weight = weight, Enabled = enabled, Tag = tag }, time);
     }
 
     public static UpstreamPool Pool(params Upstream[] upstreams) => new(upstreams);

@@ -1,0 +1,6 @@
+namespace NetDrift.Engine.Server;
+
+/// <summary>Who a request comes from, as balancing sees it: the sticky key and the tag the user is pinned to.</summary>
+/// <param name="Key">The user name, or the client IP without authentication.</param>
+/// <param name="Tag">The user's upstream tag from the config, or null when not pinned.</param>
+internal readonly record struct ClientIdentity(string Key, string? Tag);
