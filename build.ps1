@@ -13,6 +13,8 @@
     Demo     Build, then demo/Start-Demo.ps1 in a fresh pwsh that has imported out/NetDrift.
     Package  Build, then out/package/NetDrift.<version>.nupkg with PSResourceGet.
     Clean    removes out/ and every bin/ and obj/.
+    Bench    runs the BenchmarkDotNet benchmarks (tools/NetDrift.Benchmarks) with a short job and
+             copies the report to bench/results/stats-recording.md.
 
     Run it as `dotnet tool restore; dotnet pwsh ./build.ps1 <Task>` (PowerShell is a local tool).
 
@@ -21,7 +23,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean', 'Bench')]
     [string] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -503,6 +505,26 @@ function Invoke-Package {
     Write-Host "Package: $([IO.Path]::GetRelativePath($RepoRoot, $package))"
 }
 
+# The benchmark project is outside NetDrift.sln, so dotnet build/test never build or run it.
+function Invoke-Bench {
+    Write-Step 'Benchmarks'
+    $dotnet = Get-DotNetHost
+    $project = Join-Path $RepoRoot 'tools/NetDrift.Benchmarks'
+    $artifacts = Join-Path $OutDir 'bench'
+    if (Test-Path $artifacts) { Remove-Item -Recurse -Force $artifacts }
+    # Not through Invoke-Native: pwsh on Unix globs a '*' that comes in an array, not a literal one.
+    Write-Host "> dotnet run -c Release --project tools/NetDrift.Benchmarks -- --filter '*' --job short" -ForegroundColor DarkGray
+    & $dotnet run -c Release --project $project -- --filter '*' --job short --artifacts $artifacts | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed with exit code $LASTEXITCODE." }
+    $report = Get-ChildItem -LiteralPath (Join-Path $artifacts 'results') -Filter '*StatsRecordingBenchmarks-report-github.md' -ErrorAction Ignore |
+        Select-Object -First 1
+    if (-not $report) { throw "BenchmarkDotNet wrote no StatsRecordingBenchmarks report into $artifacts/results." }
+    $resultsDir = Join-Path $RepoRoot 'bench/results'
+    $null = New-Item -ItemType Directory -Path $resultsDir -Force
+    Copy-Item -LiteralPath $report.FullName -Destination (Join-Path $resultsDir 'stats-recording.md') -Force
+    Write-Host 'Report: bench/results/stats-recording.md'
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
@@ -524,6 +546,7 @@ try {
         'Demo' { Invoke-Demo | Select-Object -Last 1 }
         'Package' { $null = Invoke-Package; 0 }
         'Clean' { $null = Invoke-Clean; 0 }
+        'Bench' { $null = Invoke-Bench; 0 }
     }
 }
 catch {

@@ -126,6 +126,16 @@ internal static class StatsJson
             json.WriteString("last_error", error.Message);
             json.WriteString("last_error_at", GoTime(error.At));
         }
+        if (upstream.HealthProbes.Last is { } probe)
+        {
+            // Active health checks, counted apart from the client requests above.
+            json.WriteNumber("health_checks", upstream.HealthProbes.Probes);
+            json.WriteNumber("health_check_failures", upstream.HealthProbes.Failures);
+            json.WriteString("last_health_check", GoTime(probe.At));
+            json.WriteBoolean("last_health_check_ok", probe.Succeeded);
+            json.WriteNumber("last_health_check_latency_ms", Math.Round(probe.Latency.TotalMilliseconds, 3));
+            json.WriteString("last_health_check_result", probe.Message);
+        }
         json.WriteEndObject();
     }
 

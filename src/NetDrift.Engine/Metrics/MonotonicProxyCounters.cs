@@ -41,6 +41,3 @@ internal sealed class MonotonicProxyCounters
         }
     }
 }
-
-/// <summary>Lifetime proxy-wide totals, never reset.</summary>
-internal readonly record struct ProxyTotals(long Connections, long AuthFailures, long Rejected);

@@ -18,7 +18,6 @@ internal sealed class PrometheusExporter
     private readonly ProxyServer _server;
     private readonly CollectorRegistry _registry;
     private readonly SemaphoreSlim _exporting = new(1, 1);
-    private readonly object _gate = new();
     private readonly Dictionary<string, Published> _published = new(StringComparer.Ordinal);
 
     private readonly Counter _requests;
@@ -97,27 +96,25 @@ internal sealed class PrometheusExporter
         }
     }
 
+    /// <summary>The before-collect callback: runs inside <see cref="ExportAsync"/>, one scrape at a time.</summary>
     private void Update()
     {
-        lock (_gate)
+        var pool = _server.Pool.All;
+        var series = Upstreams.Read(pool);
+        ForgetGone(series);
+        foreach (var upstream in series)
         {
-            var pool = _server.Pool.All;
-            var series = Upstreams.Read(pool);
-            ForgetGone(series);
-            foreach (var upstream in series)
-            {
-                UpdateUpstream(upstream);
-            }
-
-            var totals = ProxyTotals.Read();
-            _connections.IncTo(totals.Connections);
-            _authFailures.IncTo(totals.AuthFailures);
-            _rejected.IncTo(totals.Rejected);
-            _active.Set(_server.Counters.ActiveConnections);
-            _maxConnections.Set(_server.Settings.Config.Limits.MaxConnections);
-            _upstreams.Set(pool.Count);
-            _healthyUpstreams.Set(pool.Count(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy));
+            UpdateUpstream(upstream);
         }
+
+        var totals = ProxyTotals.Read();
+        _connections.IncTo(totals.Connections);
+        _authFailures.IncTo(totals.AuthFailures);
+        _rejected.IncTo(totals.Rejected);
+        _active.Set(_server.Counters.ActiveConnections);
+        _maxConnections.Set(_server.Settings.Config.Limits.MaxConnections);
+        _upstreams.Set(pool.Count);
+        _healthyUpstreams.Set(pool.Count(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy));
     }
 
     private void UpdateUpstream(UpstreamSeriesSnapshot upstream)

@@ -59,6 +59,7 @@ public sealed partial class ProxyServer
             }
             var removed = ApplyPool(config);
             Volatile.Write(ref _settings, new ProxySettings(config, Settings.Policy));
+            HealthChecks.Apply(config.HealthCheck);
             _logLevel.Set(config.Logging.Level);
             foreach (var upstream in removed)
             {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Health;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Metrics;
 using NetDrift.Engine.Tunnel;
@@ -61,6 +62,8 @@ public sealed partial class ProxyServer : IAsyncDisposable
         _acceptLoop = AcceptLoopAsync(_listener);
         NetDriftMeter.Register(this);
         ProxyLog.Started(Logger, name, Listen, _pool.All.Count, config.LoadBalancing);
+        HealthChecks = new HealthChecker(this);
+        HealthChecks.Apply(config.HealthCheck);
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
@@ -112,6 +115,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     public UpstreamPool Pool => Volatile.Read(ref _pool);
 
+    /// <summary>Active health checks (health_check); running only while enabled.</summary>
+    public HealthChecker HealthChecks { get; }
+
     /// <summary>When the config was last applied successfully.</summary>
     public DateTimeOffset? LastReloadAt { get; private set; }
 
@@ -148,6 +154,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
             return;
         }
         StopWatchingConfig();
+        await HealthChecks.StopAsync().ConfigureAwait(false);
         Volatile.Read(ref _listener).Dispose();
         // Connections still reading a head or dialing end now; established tunnels may finish.
         _stopping.Cancel();

@@ -1,4 +1,5 @@
 using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Health;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Upstreams;
@@ -44,6 +45,9 @@ public sealed class Upstream
     public string Name => Config.Name;
 
     public UpstreamCounters Counters { get; }
+
+    /// <summary>Active health checks of this upstream, counted apart from client traffic.</summary>
+    public HealthProbeState HealthProbes { get; } = new();
 
     public UpstreamHealth Health => (UpstreamHealth)Volatile.Read(ref _health);
 

@@ -17,4 +17,5 @@ internal static class ErrorIds
     public const string FaultyProxyNameTaken = "FaultyProxyNameTaken";
     public const string InvalidFaultOptions = "InvalidFaultOptions";
     public const string InvalidProxyUrl = "InvalidProxyUrl";
+    public const string InvalidInterval = "InvalidInterval";
 }

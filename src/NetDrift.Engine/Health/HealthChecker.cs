@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Server;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Health;
+
+/// <summary>
+/// Active health checks of one proxy (health_check, CONTRACT §3). Every interval each upstream
+/// that is not draining — disabled and weight-0 ones too, so their health stays known — is probed
+/// through itself (<see cref="HealthProbe"/>), at most one probe per upstream at a time. A result
+/// feeds the same health state as live traffic (<see cref="ProxyServer.RecordOutcome"/>), so
+/// failure_threshold and recovery_threshold count checks and requests alike; probes are counted
+/// apart from client statistics (<see cref="Upstream.HealthProbes"/>). The interval timer comes
+/// from the proxy's <see cref="TimeProvider"/>, so tests drive rounds with a fake clock.
+/// </summary>
+public sealed class HealthChecker
+{
+    /// <summary>
+    /// How long past timeout_seconds a probe is waited for before it is judged failed anyway: a
+    /// resolver that ignores cancellation must not stall the checks. Its slot stays taken until it ends.
+    /// </summary>
+    private static readonly TimeSpan StuckGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long stopping waits for cancelled probes to unwind.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
+
+    private readonly ProxyServer _server;
+    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private ITimer? _timer;
+    private CancellationTokenSource? _run;
+    private TimeSpan _interval;
+    private bool _stopped;
+
+    internal HealthChecker(ProxyServer server) => _server = server;
+
+    /// <summary>True while checks run (health_check.enabled and the proxy not stopped).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timer is not null;
+            }
+        }
+    }
+
+    /// <summary>The interval in force; null when checks are off.</summary>
+    public TimeSpan? Interval
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timer is null ? null : _interval;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts, adjusts or stops the checks for <paramref name="config"/>, which the proxy has just
+    /// put in force. Starting probes every upstream at once, then every interval; a new interval
+    /// counts from now. Endpoints, timeout and thresholds are read afresh each round.
+    /// </summary>
+    internal void Apply(HealthCheckConfig config)
+    {
+        CancellationTokenSource? cancel = null;
+        CancellationToken firstRound = default;
+        var start = false;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            if (!config.Enabled)
+            {
+                cancel = StopLocked();
+            }
+            else if (_timer is null)
+            {
+                var run = new CancellationTokenSource();
+                var token = run.Token;
+                _run = run;
+                _interval = config.Interval;
+                _timer = _server.Time.CreateTimer(_ => RunRound(token), null, config.Interval, config.Interval);
+                firstRound = token;
+                start = true;
+            }
+            else if (config.Interval != _interval)
+            {
+                _interval = config.Interval;
+                _timer.Change(config.Interval, config.Interval);
+                HealthCheckLog.IntervalChanged(_server.Logger, _server.Name, config.Interval);
+            }
+        }
+        if (cancel is not null)
+        {
+            // Outside the lock: cancelling resumes probe code inline.
+            cancel.Cancel();
+            HealthCheckLog.Stopped(_server.Logger, _server.Name);
+        }
+        if (start)
+        {
+            var targets = HealthProbeTarget.ParseAll(config.Endpoints);
+            HealthCheckLog.Started(_server.Logger, _server.Name, config.Interval, config.Timeout,
+                targets.Count == 0 ? HealthProbeTarget.TcpConnect.Display
+                    : string.Join(", ", targets.Select(t => t.Display)) + (config.EndpointRotation && targets.Count > 1 ? " (rotating)" : ""));
+            RunRound(firstRound);
+        }
+    }
+
+    /// <summary>Stops for good (the proxy is stopping): no new round, running probes cancelled and awaited briefly.</summary>
+    internal async Task StopAsync()
+    {
+        CancellationTokenSource? cancel;
+        lock (_gate)
+        {
+            _stopped = true;
+            cancel = StopLocked();
+        }
+        if (cancel is not null)
+        {
+            cancel.Cancel();
+            HealthCheckLog.Stopped(_server.Logger, _server.Name);
+        }
+        var pending = _running.Keys.ToArray();
+        if (pending.Length > 0)
+        {
+            try
+            {
+                await Task.WhenAll(pending).WaitAsync(StopWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A probe stuck in a resolver: it ends on its own and records nothing.
+            }
+        }
+    }
+
+    /// <summary>Drops the timer; returns the run to cancel (outside the lock), if checks were on.</summary>
+    private CancellationTokenSource? StopLocked()
+    {
+        if (_timer is null)
+        {
+            return null;
+        }
+        _timer.Dispose();
+        _timer = null;
+        var run = _run;
+        _run = null;
+        return run;
+    }
+
+    /// <summary>One interval: a probe for each upstream not draining whose previous probe has ended.</summary>
+    private void RunRound(CancellationToken token)
+    {
+        // A timer callback that throws ends the process: nothing may escape.
+        try
+        {
+            var config = _server.Config;
+            var health = config.HealthCheck;
+            if (token.IsCancellationRequested || !health.Enabled)
+            {
+                return;
+            }
+            var targets = HealthProbeTarget.ParseAll(health.Endpoints);
+            foreach (var upstream in _server.Pool.All)
+            {
+                if (upstream.State == UpstreamState.Draining)
+                {
+                    continue;
+                }
+                var state = upstream.HealthProbes;
+                if (!state.TryBegin())
+                {
+                    HealthCheckLog.Skipped(_server.Logger, upstream.Name);
+                    continue;
+                }
+                var target = targets.Count == 0 ? HealthProbeTarget.TcpConnect
+                    : health.EndpointRotation ? targets[state.NextEndpoint(targets.Count)]
+                    : targets[0];
+                var timeout = health.Timeout;
+                var maxHeaderBytes = config.Limits.MaxHeaderBytes;
+                // On the thread pool: the timer's thread (the test's, with a fake clock) only starts them.
+                var probe = Task.Run(() => ProbeAsync(upstream, state, target, timeout, maxHeaderBytes, token), CancellationToken.None);
+                _running.TryAdd(probe, 0);
+                _ = probe.ContinueWith(static (t, running) => ((ConcurrentDictionary<Task, byte>)running!).TryRemove(t, out _), _running,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+        catch (Exception e)
+        {
+            HealthCheckLog.Unexpected(_server.Logger, e, "(round)");
+        }
+    }
+
+    private async Task ProbeAsync(Upstream upstream, HealthProbeState state, HealthProbeTarget target, TimeSpan timeout, int maxHeaderBytes, CancellationToken token)
+    {
+        Task<HealthProbeResult>? probe = null;
+        try
+        {
+            probe = HealthProbe.RunAsync(upstream.Config, target, timeout, maxHeaderBytes, _server.Time, token);
+            HealthProbeResult result;
+            try
+            {
+                result = await probe.WaitAsync(timeout + StuckGrace, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                result = new HealthProbeResult(_server.Time.GetUtcNow(), false, timeout + StuckGrace, target.Display,
+                    string.Create(CultureInfo.InvariantCulture, $"{target.Display} failed (Timeout): no answer within {timeout.TotalSeconds:0.###}s"));
+            }
+            if (token.IsCancellationRequested)
+            {
+                return; // Checks stopped meanwhile: the result no longer speaks for anyone.
+            }
+            state.Record(result);
+            HealthCheckLog.Probed(_server.Logger, upstream.Name, result.Message, result.Latency.TotalMilliseconds);
+            _server.RecordOutcome(upstream, result.Succeeded, "health check: " + result.Message);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The checks or the proxy stopped: not the upstream's fault.
+        }
+        catch (Exception e)
+        {
+            HealthCheckLog.Unexpected(_server.Logger, e, upstream.Name);
+        }
+        finally
+        {
+            if (probe is null || probe.IsCompleted)
+            {
+                _ = probe?.Exception;
+                state.End();
+            }
+            else
+            {
+                // Judged already, still running: the slot frees only when it really ends.
+                _ = probe.ContinueWith(static (t, s) =>
+                {
+                    _ = t.Exception;
+                    ((HealthProbeState)s!).End();
+                }, state, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+}
