@@ -3,6 +3,7 @@
 # configs the schema and Test-NetDriftConfig agree.
 
 BeforeDiscovery {
+    $upstream = '{ "url": "http://127.0.0.1:3025" }'
     $repoRoot = Split-Path $PSScriptRoot -Parent
     $templates = Get-ChildItem (Join-Path $repoRoot 'configs') -Filter '*.json' |
         Where-Object Name -ne 'netdrift.schema.json' | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }
@@ -13,7 +14,6 @@ BeforeAll {
     Import-NetDriftUnderTest
     $repoRoot = Split-Path $PSScriptRoot -Parent
     $schema = Join-Path $repoRoot 'configs/netdrift.schema.json'
-    $upstream = '{ "url": "http://127.0.0.1:3025" }'
 
     function Test-BothWays {
         param([string] $Json)

@@ -214,12 +214,12 @@ Describe 'Start-NetDriftProxy -WatchConfig' {
         $proxy.WatchingConfig | Should -BeTrue
 
         Write-Config $path @(@{ url = $up[0].Url; name = 'w1' }, @{ url = $up[1].Url; name = 'w2' })
-        Wait-Until { (Get-NetDriftUpstream -Proxy $proxy).Count -eq 2 } -Timeout 0:0:2
+        Wait-Until { @(Get-NetDriftUpstream -Proxy $proxy).Count -eq 2 } -Timeout 0:0:2
 
         Set-Content -Path $path -Value '{ "upstream_proxies": "oops" }'
         Wait-Until { $proxy.LastReloadError } -Timeout 0:0:2
         $proxy.LastReloadError | Should -Match 'upstream_proxies'
-        (Get-NetDriftUpstream -Proxy $proxy).Count | Should -Be 2
+        @(Get-NetDriftUpstream -Proxy $proxy).Count | Should -Be 2
         $proxy | Stop-NetDriftProxy
     }
 

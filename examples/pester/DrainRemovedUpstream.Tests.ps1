@@ -32,7 +32,7 @@ Describe 'Draining a removed upstream' {
         $reader.ReadToEnd() | Should -Match 'ok'
         $client.Dispose()
         $deadline = (Get-Date).AddSeconds(5)
-        while ((Get-NetDriftUpstream -Proxy $proxy).Count -gt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        while (@(Get-NetDriftUpstream -Proxy $proxy).Count -gt 1 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
         (Get-NetDriftUpstream -Proxy $proxy).Name | Should -Be 'new'
     }
 }
