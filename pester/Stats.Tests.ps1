@@ -384,6 +384,10 @@ Describe 'Latency percentiles' {
     It 'land on an upstream''s 100 ms latency (never below it, less one 12.5% bucket)' {
         $slowUpstream = Start-FaultyProxy -Fault None -Name 'stats-latency-up' -Latency 0:0:0.1
         $slow = Start-NetDriftProxy -Name 'stats-latency' -Listen '127.0.0.1:0' -Upstream $slowUpstream.Url -LogLevel Error
+        # Warm up first (the first tunnels of a proxy pay for JIT), then measure from a reset.
+        $null = Test-NetDriftTunnel -Proxy $slow -Target $target -Count 4 -Concurrency 4
+        Wait-Until { (Get-NetDriftStats -Proxy $slow).ActiveConnections -eq 0 } -Because 'the warm-up tunnels closed'
+        Reset-NetDriftStats -Proxy $slow
         $tries = @(Test-NetDriftTunnel -Proxy $slow -Target $target -Count 12 -Concurrency 4)
         @($tries | Where-Object Status -eq 200).Count | Should -Be 12
         Wait-Until { (Get-NetDriftStats -Proxy $slow).ActiveConnections -eq 0 } -Because 'every tunnel closed'
@@ -394,7 +398,7 @@ Describe 'Latency percentiles' {
             $row.$p | Should -BeGreaterOrEqual 87.5 -Because "$p is no faster than the upstream's delay"
             $row.$p | Should -BeLessThan 300 -Because "$p is near 100 ms (scheduling only adds a little)"
         }
-        $row.AvgLatencyMs | Should -BeGreaterOrEqual 100
+        $row.AvgLatencyMs | Should -BeGreaterOrEqual 98 -Because "no faster than the delay (less the timer's millisecond granularity)"
         $row.P50LatencyMs | Should -BeLessOrEqual $row.P99LatencyMs
     }
 }

@@ -188,8 +188,11 @@ public sealed class HealthChecker
                 // On the thread pool: the timer's thread (the test's, with a fake clock) only starts them.
                 var probe = Task.Run(() => ProbeAsync(upstream, state, target, timeout, maxHeaderBytes, token), CancellationToken.None);
                 _running.TryAdd(probe, 0);
-                _ = probe.ContinueWith(static (t, running) => ((ConcurrentDictionary<Task, byte>)running!).TryRemove(t, out _), _running,
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = probe.ContinueWith(static (t, running) =>
+                {
+                    _ = t.Exception; // Observed, should logging itself ever fail.
+                    ((ConcurrentDictionary<Task, byte>)running!).TryRemove(t, out _);
+                }, _running, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         catch (Exception e)

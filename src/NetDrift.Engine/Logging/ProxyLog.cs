@@ -55,4 +55,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(17, LogLevel.Debug, "Route for {Client} to {Target}: {Tried}; served by {Upstream}")]
     public static partial void Routed(ILogger logger, string client, string target, string tried, string upstream);
+
+    [LoggerMessage(18, LogLevel.Debug, "{Method} {Target} via {Upstream}: {Status} in {LatencyMs:0.0} ms")]
+    public static partial void PlainServed(ILogger logger, string method, string target, string upstream, int status, double latencyMs);
 }

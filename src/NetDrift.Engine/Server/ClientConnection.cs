@@ -34,6 +34,9 @@ internal sealed class ClientConnection
         Volatile.Write(ref _tunnel, tunnel);
     }
 
+    /// <summary>Between keep-alive requests: no upstream, nothing for the idle sweeper to watch.</summary>
+    public void DetachTunnel() => Volatile.Write(ref _tunnel, null);
+
     /// <summary>Ends the connection from outside, whatever stage it is in.</summary>
     public void Abort(RelayResult reason)
     {

@@ -24,51 +24,63 @@ internal sealed class ClientConnectionHandler
         _admin = new AdminEndpoints(server);
     }
 
+    /// <summary>
+    /// Serves the connection: one CONNECT (then a tunnel), one admin request, or as many plain
+    /// HTTP requests as keep-alive allows, each checked and balanced on its own.
+    /// </summary>
     public async Task HandleAsync(ClientConnection connection)
+    {
+        using var input = new SocketInput(connection.Socket);
+        for (var first = true; ; first = false)
+        {
+            if (!await HandleRequestAsync(connection, input, first).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads and serves one request; true when the connection may carry another.</summary>
+    private async Task<bool> HandleRequestAsync(ClientConnection connection, SocketInput input, bool first)
     {
         var settings = _server.Settings;
         var limits = settings.Config.Limits;
-        var client = connection.Socket;
-        RequestHead? request;
-        byte[] leftover;
-        using (var received = await HeadReader.ReadAsync(client, limits.MaxHeaderBytes, limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false))
+        // A new connection must send its head promptly; a kept-alive one may idle between requests.
+        var timeout = first ? limits.HeaderTimeout : limits.IdleTimeout;
+        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, timeout, _server.StoppingToken).ConfigureAwait(false);
+        switch (status)
         {
-            switch (received.Status)
-            {
-                case HeadReadStatus.Complete:
-                    break;
-                case HeadReadStatus.TooLarge:
-                    await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
-                    return;
-                case HeadReadStatus.Truncated:
-                    await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
-                    return;
-                default:
-                    // Silent, slow (header timeout) or gone: disconnect without a word.
-                    return;
-            }
-            var error = HeadParser.TryParseRequest(received.Head, limits.MaxHeaderCount, out request);
-            if (error != HeadParseError.None)
-            {
-                var tooLarge = error == HeadParseError.TooLarge;
-                await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
-                    tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
-                return;
-            }
-            // Copy what followed the head (rare, small) so the pooled head buffer goes back now,
-            // not when a long-lived tunnel ends.
-            leftover = received.Leftover.ToArray();
+            case HeadReadStatus.Complete:
+                break;
+            case HeadReadStatus.TooLarge:
+                await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
+                return false;
+            case HeadReadStatus.Truncated:
+                await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
+                return false;
+            default:
+                // Silent, slow (header timeout) or gone: disconnect without a word.
+                return false;
         }
+        var error = HeadParser.TryParseRequest(input.Buffered[..headLength], limits.MaxHeaderCount, out var request);
+        if (error != HeadParseError.None)
+        {
+            var tooLarge = error == HeadParseError.TooLarge;
+            await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
+                tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
+            return false;
+        }
+        input.Consume(headLength);
 
         if (request!.Form == RequestTargetForm.Origin)
         {
             await _admin.HandleAsync(connection, request).ConfigureAwait(false);
-            return;
+            return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)
         {
             await RefuseAsync(connection, StatusResponses.BadRequest, 400, "OPTIONS * is not proxied").ConfigureAwait(false);
-            return;
+            return false;
         }
 
         var identity = new ClientIdentity(connection.RemoteAddress.ToString(), null);
@@ -79,14 +91,14 @@ internal sealed class ClientConnectionHandler
             {
                 // The challenge to a request without credentials is not a failure.
                 await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "no credentials").ConfigureAwait(false);
-                return;
+                return false;
             }
             if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName, out var tag))
             {
                 _server.Counters.AuthFailed();
                 ProxyLog.AuthFailed(_server.Logger, identity.Key);
                 await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "wrong credentials").ConfigureAwait(false);
-                return;
+                return false;
             }
             identity = new ClientIdentity(userName, tag);
         }
@@ -96,12 +108,16 @@ internal sealed class ClientConnectionHandler
             if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
             {
                 await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
-                return;
+                return false;
             }
+            // Bytes sent right behind the CONNECT (an eager TLS ClientHello) belong to the tunnel;
+            // copying them lets the pooled read buffer go back before a long-lived relay.
+            var leftover = input.Buffered.ToArray();
+            input.Dispose();
             await _connect.ForwardAsync(connection, request, leftover, identity).ConfigureAwait(false);
-            return;
+            return false;
         }
-        await _plain.ForwardAsync(connection, request, leftover, identity).ConfigureAwait(false);
+        return await _plain.ForwardAsync(connection, request, input, identity).ConfigureAwait(false);
     }
 
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)

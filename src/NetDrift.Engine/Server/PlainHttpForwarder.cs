@@ -1,17 +1,20 @@
+using System.Diagnostics;
 using System.Net.Sockets;
-using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tunnel;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Server;
 
 /// <summary>
-/// Plain HTTP (absolute-form): forwards the request to an upstream proxy with that upstream's
-/// credentials and without the client's, hop-by-hop headers removed, one request per connection
-/// (<c>Connection: close</c> both ways). Bodiless requests fail over like CONNECT; once body bytes
-/// went to an upstream, the request cannot be replayed, so its failure is final.
+/// Plain HTTP (absolute-form) as a correct HTTP/1.1 forward proxy: each request balanced on its own
+/// and sent to an upstream proxy over a pooled keep-alive connection (or a fresh one), bodies
+/// streamed both ways with their framing checked (Content-Length, chunked with trailers,
+/// close-delimited, HEAD/204/304 without body), 1xx interim answers passed on, and the client's
+/// connection kept alive when both sides allow. Failover as for CONNECT until the first response
+/// byte reached the client; once request body bytes went to an upstream, the request is not replayed.
 /// </summary>
 internal sealed class PlainHttpForwarder
 {
@@ -19,157 +22,232 @@ internal sealed class PlainHttpForwarder
 
     public PlainHttpForwarder(ProxyServer server) => _server = server;
 
-    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client)
+    /// <summary>Forwards one request; returns true when the client connection can carry another.</summary>
+    public async Task<bool> ForwardAsync(ClientConnection connection, RequestHead request, SocketInput client, ClientIdentity identity)
     {
-        if (!HasSaneFraming(request.Headers, out var hasBody))
+        var framing = BodyFraming.ForRequest(request.Headers);
+        if (!framing.IsValid)
         {
+            ProxyLog.Refused(_server.Logger, identity.Key, 400, "ambiguous request framing");
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
-            return;
+            return false;
         }
         var config = _server.Settings.Config;
-        var attempts = new AttemptLoop(_server, client, request.Target);
-        while (attempts.Next() is { } upstream)
+        var attempts = new AttemptLoop(_server, identity, request.Target);
+        var bodySent = false;
+        while (!bodySent && attempts.Next() is { } upstream)
         {
-            var activity = new TunnelActivity(connection.Socket, connection.Socket);
-            Task<bool>? bodyPump = null;
-            AttemptResult result;
-            try
+            var outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout, config.Limits.MaxHeaderBytes).ConfigureAwait(false);
+            switch (outcome.Kind)
             {
-                result = await UpstreamDialer.SendAndReadAnswerAsync(
-                    upstream.Config, BuildUpstreamHead(request, upstream), clientLeftover,
-                    hasBody ? socket => bodyPump = TunnelRelay.CopyOneWayAsync(connection.Socket, socket, activity, upstream.Counters, toUpstream: true) : null,
-                    config.UpstreamTimeout, config.Limits.MaxHeaderBytes, _server.StoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                attempts.Abandon(upstream);
-                return;
-            }
-            using (result)
-            {
-                if (result.Succeeded)
-                {
-                    attempts.Succeeded(upstream, result.Latency);
-                    await RelayResponseAsync(connection, upstream, result, config.ExposeUpstream).ConfigureAwait(false);
-                    return;
-                }
-                attempts.Failed(upstream, result);
-            }
-            if (bodyPump is not null)
-            {
-                break; // The body went to a failed upstream: it cannot be sent again.
+                case ExchangeKind.Served:
+                    upstream.Counters.ConnectionClosed();
+                    _server.TryFinishDraining(upstream);
+                    return outcome.KeepClientAlive;
+                case ExchangeKind.Cancelled:
+                    attempts.Abandon(upstream);
+                    return false;
+                case ExchangeKind.ClientGone:
+                    // The client left mid-request: not the upstream's fault.
+                    attempts.Abandon(upstream);
+                    return false;
+                default:
+                    attempts.Failed(upstream, outcome.Failure!);
+                    bodySent = outcome.BodyStarted;
+                    break;
             }
         }
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        return false;
     }
 
-    private async Task RelayResponseAsync(ClientConnection connection, Upstream upstream, AttemptResult result, bool exposeUpstream)
+    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone }
+
+    private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false);
+
+    private async Task<ExchangeOutcome> ExchangeAsync(ClientConnection connection, RequestHead request, SocketInput client,
+        BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout, int maxHeaderBytes)
     {
-        var client = connection.Socket;
-        using var upstreamSocket = result.TakeSocket();
+        var config = upstream.Config;
+        var version = config.Url.Authority + "\n" + config.Url.ProxyAuthorization;
+        var started = Stopwatch.GetTimestamp();
+        var head = PlainHttpHeads.Request(request, config.Url.ProxyAuthorization);
+        var pooled = upstream.Connections.TryTake(version);
+        var retriedStale = false;
+        while (true)
+        {
+            var upstreamConnection = pooled;
+            if (upstreamConnection is null)
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
+                deadline.CancelAfter(Remaining(timeout, started));
+                (FailureCause Cause, string Message)? failed;
+                try
+                {
+                    failed = await UpstreamDialer.ConnectAsync(socket, config, timeout, deadline.Token, _server.StoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    socket.Dispose();
+                    return new ExchangeOutcome(ExchangeKind.Cancelled);
+                }
+                if (failed is { } f)
+                {
+                    socket.Dispose();
+                    return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(f.Cause, f.Message, Stopwatch.GetElapsedTime(started)));
+                }
+                upstreamConnection = new PooledConnection(socket, new SocketInput(socket), version);
+            }
+            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, started, timeout, maxHeaderBytes).ConfigureAwait(false);
+            if (outcome is null)
+            {
+                // The pooled connection was dead before it answered a single byte: once, for a
+                // request that may be sent twice, try again on a fresh connection.
+                upstreamConnection.Dispose();
+                if (!retriedStale && pooled is not null && PlainHttpHeads.IsIdempotent(request.Method) && !framing.HasBody)
+                {
+                    retriedStale = true;
+                    pooled = null;
+                    continue;
+                }
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, "closed without answering", Stopwatch.GetElapsedTime(started)));
+            }
+            return outcome;
+        }
+    }
+
+    /// <summary>One request/response on one upstream connection; null when a reused connection proved dead before any answer.</summary>
+    private async Task<ExchangeOutcome?> ExchangeOnAsync(ClientConnection connection, RequestHead request, SocketInput client, BodyFraming framing,
+        Upstream upstream, AttemptLoop attempts, PooledConnection upstreamConnection, byte[] head, long started, TimeSpan timeout, int maxHeaderBytes)
+    {
+        var reused = upstreamConnection.IdleSinceMilliseconds != 0;
+        var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
+        connection.AttachTunnel(activity, upstream);
+        var keepUpstream = false;
+        Task<BodyCopyResult>? body = null;
         try
         {
-            await client.SendAsync(BuildClientHead(result.Response!, exposeUpstream ? upstream.Name : null), SocketFlags.None).ConfigureAwait(false);
-            var early = result.Received!.Leftover;
-            if (!early.IsEmpty)
+            try
             {
-                await client.SendAsync(early, SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddReceived(early.Length);
+                await upstreamConnection.Socket.SendAsync(head, SocketFlags.None, _server.StoppingToken).ConfigureAwait(false);
+                upstream.Counters.AddSent(head.Length);
             }
-            result.Received.Dispose();
-            var activity = new TunnelActivity(client, upstreamSocket);
-            connection.AttachTunnel(activity, upstream);
-            // The upstream was asked to close after its response: its end is the response's end.
-            await TunnelRelay.CopyOneWayAsync(upstreamSocket, client, activity, upstream.Counters, toUpstream: false).ConfigureAwait(false);
+            catch (SocketException) when (reused)
+            {
+                return null;
+            }
+            catch (SocketException e)
+            {
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, $"send failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started)));
+            }
+            if (framing.HasBody)
+            {
+                // Streamed while the answer is awaited: an upstream may answer early (a 413), and
+                // Expect: 100-continue clients send the body only after the interim answer.
+                body = BodyCopier.CopyAsync(client, upstreamConnection.Socket, framing, upstream.Counters.AddSent, activity, _server.StoppingToken);
+            }
+
+            ResponseHead response;
+            var input = upstreamConnection.Input;
+            while (true)
+            {
+                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), _server.StoppingToken).ConfigureAwait(false);
+                if (status != HeadReadStatus.Complete)
+                {
+                    if (reused && body is null && status is HeadReadStatus.ClosedBeforeHead or HeadReadStatus.Reset)
+                    {
+                        return null;
+                    }
+                    var (cause, message) = UpstreamDialer.DescribeFailedRead(status, timeout);
+                    return await FailAsync(cause, message).ConfigureAwait(false);
+                }
+                if (HeadParser.TryParseResponse(input.Buffered[..length], HeadParser.DefaultMaxHeaderCount, out var parsed) != HeadParseError.None)
+                {
+                    return await FailAsync(FailureCause.Protocol, "answered with something that is not HTTP").ConfigureAwait(false);
+                }
+                input.Consume(length);
+                upstream.Counters.AddReceived(length);
+                if (parsed!.StatusCode is >= 100 and < 200 && parsed.StatusCode != 101)
+                {
+                    // Interim (100 Continue, 103 Early Hints): pass it on and wait for the final answer.
+                    var interim = PlainHttpHeads.Response(parsed, null, keepAlive: null);
+                    await connection.Socket.SendAsync(interim, SocketFlags.None).ConfigureAwait(false);
+                    continue;
+                }
+                response = parsed;
+                break;
+            }
+            var responseFraming = BodyFraming.ForResponse(request.Method, response.StatusCode, response.Headers);
+            if (!responseFraming.IsValid || response.StatusCode == 101)
+            {
+                return await FailAsync(FailureCause.Protocol, response.StatusCode == 101 ? "tried to switch protocols" : "answered with ambiguous framing").ConfigureAwait(false);
+            }
+
+            var latency = Stopwatch.GetElapsedTime(started);
+            var keepClient = PlainHttpHeads.ClientWantsKeepAlive(request) && responseFraming.Kind != BodyKind.UntilClose
+                && _server.State == ProxyState.Running;
+            var exposed = _server.Settings.Config.ExposeUpstream ? upstream.Name : null;
+            attempts.Succeeded(upstream, latency);
+            ProxyLog.PlainServed(_server.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
+
+            try
+            {
+                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient), SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
+            }
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, _server.StoppingToken).ConfigureAwait(false);
+            var responseComplete = copied == BodyCopyResult.Completed
+                || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
+            if (!responseComplete)
+            {
+                return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
+            }
+            if (body is not null)
+            {
+                // The answer is complete; a body still flowing (an early 413) cannot be reconciled.
+                if (!body.IsCompleted || await body.ConfigureAwait(false) != BodyCopyResult.Completed)
+                {
+                    return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
+                }
+            }
+            keepUpstream = responseFraming.Kind != BodyKind.UntilClose && PlainHttpHeads.UpstreamKeepsAlive(response) && upstreamConnection.Input.BufferedCount == 0;
+            return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: keepClient);
+
+            async Task<ExchangeOutcome> FailAsync(FailureCause cause, string message)
+            {
+                var bodyStarted = body is not null;
+                if (body is not null && body.IsCompleted && await body.ConfigureAwait(false) is BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
+                {
+                    return new ExchangeOutcome(ExchangeKind.ClientGone);
+                }
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted);
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (OperationCanceledException)
         {
-            // The client left mid-response.
+            return new ExchangeOutcome(ExchangeKind.Cancelled);
         }
         finally
         {
-            upstream.Counters.ConnectionClosed();
-            _server.TryFinishDraining(upstream);
+            connection.DetachTunnel();
+            if (keepUpstream && upstream.State == UpstreamState.Active)
+            {
+                upstream.Connections.Return(upstreamConnection);
+            }
+            else
+            {
+                upstreamConnection.Dispose();
+            }
         }
     }
 
-    /// <summary>Refuses heads that could smuggle a second request past us (RFC 9112 §6.3).</summary>
-    internal static bool HasSaneFraming(HttpHeaders headers, out bool hasBody)
+    private static TimeSpan Remaining(TimeSpan timeout, long started)
     {
-        hasBody = false;
-        var transferEncoding = headers.Get("Transfer-Encoding");
-        var lengthCount = headers.CountOf("Content-Length");
-        if (transferEncoding is not null)
-        {
-            if (lengthCount > 0 || headers.CountOf("Transfer-Encoding") > 1
-                || !transferEncoding.TrimEnd().EndsWith("chunked", StringComparison.OrdinalIgnoreCase))
-            {
-                return false;
-            }
-            hasBody = true;
-            return true;
-        }
-        if (lengthCount == 0)
-        {
-            return true;
-        }
-        long? length = null;
-        foreach (var field in headers.Fields)
-        {
-            if (!string.Equals(field.Name, "Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-            if (!long.TryParse(field.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
-                || (length is { } previous && previous != value))
-            {
-                return false;
-            }
-            length = value;
-        }
-        hasBody = length > 0;
-        return true;
-    }
-
-    private static byte[] BuildUpstreamHead(RequestHead request, Upstream upstream)
-    {
-        var head = new StringBuilder(512);
-        head.Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\n");
-        // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
-        var host = request.Port != 80 ? request.Authority : request.Host.Contains(':') ? $"[{request.Host}]" : request.Host;
-        head.Append("Host: ").Append(host).Append("\r\n");
-        AppendEndToEnd(head, request.Headers, skip: "Host");
-        if (upstream.Config.Url.ProxyAuthorization is { } auth)
-        {
-            head.Append("Proxy-Authorization: ").Append(auth).Append("\r\n");
-        }
-        head.Append("Via: 1.1 netdrift\r\nConnection: close\r\n\r\n");
-        return Encoding.Latin1.GetBytes(head.ToString());
-    }
-
-    private static byte[] BuildClientHead(ResponseHead response, string? upstreamName)
-    {
-        var head = new StringBuilder(512);
-        head.Append("HTTP/1.1 ").Append(response.StatusCode).Append(' ').Append(response.ReasonPhrase).Append("\r\n");
-        AppendEndToEnd(head, response.Headers);
-        if (upstreamName is not null)
-        {
-            head.Append("X-NetDrift-Upstream: ").Append(upstreamName).Append("\r\n");
-        }
-        head.Append("Connection: close\r\n\r\n");
-        return Encoding.Latin1.GetBytes(head.ToString());
-    }
-
-    /// <summary>Copies every header except hop-by-hop ones and those the Connection header names.</summary>
-    private static void AppendEndToEnd(StringBuilder head, HttpHeaders headers, string? skip = null)
-    {
-        foreach (var field in headers.Fields)
-        {
-            if (HopByHopHeaders.IsHopByHop(field.Name, headers) || string.Equals(field.Name, skip, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-            head.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
-        }
+        var left = timeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
     }
 }

@@ -178,6 +178,10 @@ public sealed partial class ProxyServer : IAsyncDisposable
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         }
         remaining?.Report(0);
+        foreach (var upstream in Pool.All)
+        {
+            upstream.Connections.Clear();
+        }
         await Volatile.Read(ref _acceptLoop).ConfigureAwait(false);
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
@@ -426,6 +430,10 @@ public sealed partial class ProxyServer : IAsyncDisposable
             {
                 tunnel.Abort(RelayResult.IdleTimeout);
             }
+        }
+        foreach (var upstream in Pool.All)
+        {
+            upstream.Connections.Sweep();
         }
     }
 }

@@ -44,9 +44,13 @@ internal static class UpstreamDialer
             using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 deadline.CancelAfter(timeout);
+                var connectFailure = await ConnectAsync(socket, upstream, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+                if (connectFailure is { } failed)
+                {
+                    return AttemptResult.Failed(failed.Cause, failed.Message, Stopwatch.GetElapsedTime(started));
+                }
                 try
                 {
-                    await socket.ConnectAsync(new DnsEndPoint(upstream.Url.Host, upstream.Url.Port), deadline.Token).ConfigureAwait(false);
                     await socket.SendAsync(head, SocketFlags.None, deadline.Token).ConfigureAwait(false);
                     if (!body.IsEmpty)
                     {
@@ -59,29 +63,18 @@ internal static class UpstreamDialer
                 }
                 catch (SocketException e)
                 {
-                    var failure = e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable
-                        or SocketError.NetworkUnreachable or SocketError.NoData or SocketError.TryAgain
-                        ? FailureCause.Refused : FailureCause.Reset;
-                    return AttemptResult.Failed(failure, $"connect failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started));
+                    return AttemptResult.Failed(FailureCause.Reset, $"send failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started));
                 }
             }
             afterSend?.Invoke(socket);
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
             var received = await HeadReader.ReadAsync(socket, maxHeaderBytes, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
             var latency = Stopwatch.GetElapsedTime(started);
-            switch (received.Status)
+            if (received.Status != HeadReadStatus.Complete)
             {
-                case HeadReadStatus.Complete:
-                    break;
-                case HeadReadStatus.TimedOut:
-                    received.Dispose();
-                    return AttemptResult.Failed(FailureCause.Timeout, $"no answer within {timeout.TotalSeconds:0.###}s", latency);
-                case HeadReadStatus.TooLarge:
-                    received.Dispose();
-                    return AttemptResult.Failed(FailureCause.Protocol, "answer head too large", latency);
-                default:
-                    received.Dispose();
-                    return AttemptResult.Failed(FailureCause.Reset, "closed without answering", latency);
+                received.Dispose();
+                var (cause, message) = DescribeFailedRead(received.Status, timeout);
+                return AttemptResult.Failed(cause, message, latency);
             }
             if (HeadParser.TryParseResponse(received.Head, HeadParser.DefaultMaxHeaderCount, out var response) != HeadParseError.None)
             {
@@ -99,6 +92,42 @@ internal static class UpstreamDialer
             }
         }
     }
+
+    /// <summary>
+    /// Connects <paramref name="socket"/> to the upstream within <paramref name="deadline"/>;
+    /// null on success, else the classified failure (a cancelled <paramref name="cancellationToken"/>
+    /// still throws: the proxy is stopping, nobody's fault).
+    /// </summary>
+    public static async Task<(FailureCause Cause, string Message)?> ConnectAsync(Socket socket, UpstreamConfig upstream, TimeSpan timeout,
+        CancellationToken deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(new DnsEndPoint(upstream.Url.Host, upstream.Url.Port), deadline).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (FailureCause.Timeout, $"no connection within {timeout.TotalSeconds:0.###}s");
+        }
+        catch (SocketException e)
+        {
+            var failure = e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable
+                or SocketError.NetworkUnreachable or SocketError.NoData or SocketError.TryAgain
+                ? FailureCause.Refused : FailureCause.Reset;
+            return (failure, $"connect failed: {e.SocketErrorCode}");
+        }
+    }
+
+    /// <summary>Why reading an answer head failed, as a failure cause and a message safe to show.</summary>
+    public static (FailureCause Cause, string Message) DescribeFailedRead(HeadReadStatus status, TimeSpan timeout) => status switch
+    {
+        HeadReadStatus.TimedOut => (FailureCause.Timeout, $"no answer within {timeout.TotalSeconds:0.###}s"),
+        HeadReadStatus.TooLarge => (FailureCause.Protocol, "answer head too large"),
+        // Bytes came, but never a whole head: not HTTP (or cut mid-answer).
+        HeadReadStatus.Truncated => (FailureCause.Protocol, "answered with something that is not HTTP, then closed"),
+        _ => (FailureCause.Reset, "closed without answering"),
+    };
 
     /// <summary>Classifies a non-2xx answer to CONNECT.</summary>
     public static FailureCause Classify(ResponseHead response) =>

@@ -46,6 +46,9 @@ public sealed class Upstream
 
     public UpstreamCounters Counters { get; }
 
+    /// <summary>Idle keep-alive connections for plain HTTP.</summary>
+    public UpstreamConnectionPool Connections { get; } = new();
+
     /// <summary>Active health checks of this upstream, counted apart from client traffic.</summary>
     public HealthProbeState HealthProbes { get; } = new();
 
@@ -58,7 +61,11 @@ public sealed class Upstream
 
     public void ReplaceConfig(UpstreamConfig config) => Volatile.Write(ref _config, config);
 
-    public void MarkDraining() => Volatile.Write(ref _draining, 1);
+    public void MarkDraining()
+    {
+        Volatile.Write(ref _draining, 1);
+        Connections.Clear();
+    }
 
     /// <summary>Back in the pool before it finished draining (removed, then added again).</summary>
     public void MarkActive() => Volatile.Write(ref _draining, 0);

@@ -17,9 +17,13 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
     [SupportsWildcards]
     public string[]? Upstream { get; set; }
 
+    // An int behind an engine enum: PowerShell loads this type (GetExportedTypes) before the module's
+    // initializer can point it at the engine, and an enum field would need the engine right then.
+    private int _window = (int)StatsWindow.Lifetime;
+
     /// <summary>Lifetime: since start or the last Reset-NetDriftStats. Recent: the last 15 minutes, sliding.</summary>
     [Parameter]
-    public StatsWindow Window { get; set; } = StatsWindow.Lifetime;
+    public StatsWindow Window { get => (StatsWindow)_window; set => _window = (int)value; }
 
     protected override void ProcessRecord()
     {

@@ -13,8 +13,12 @@ public sealed class SetFaultyProxyCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
+    // An int behind an engine enum: PowerShell loads this type (GetExportedTypes) before the module's
+    // initializer can point it at the engine, and an enum field would need the engine right then.
+    private int? _fault;
+
     [Parameter]
-    public FaultType? Fault { get; set; }
+    public FaultType? Fault { get => (FaultType?)_fault; set => _fault = (int?)value; }
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]

@@ -10,8 +10,12 @@ namespace NetDrift.PowerShell.Commands;
 [OutputType(typeof(FaultyProxyInfo))]
 public sealed class StartFaultyProxyCommand : PSCmdlet
 {
+    // An int behind an engine enum: PowerShell loads this type (GetExportedTypes) before the module's
+    // initializer can point it at the engine, and an enum field would need the engine right then.
+    private int _fault = (int)FaultType.None;
+
     [Parameter(Position = 0)]
-    public FaultType Fault { get; set; } = FaultType.None;
+    public FaultType Fault { get => (FaultType)_fault; set => _fault = (int)value; }
 
     /// <summary>0 (the default) picks a free port.</summary>
     [Parameter]

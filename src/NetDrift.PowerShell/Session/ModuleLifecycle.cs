@@ -1,9 +1,11 @@
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 
 namespace NetDrift.PowerShell.Session;
 
 /// <summary>
-/// Ties proxies to the module's life: Remove-Module and process exit stop every proxy this session
+/// Ties the module's dependencies and proxies to its life: on import, the private load context
+/// starts answering for the engine; Remove-Module and process exit stop every proxy this session
 /// started, so no listener outlives the code that serves it.
 /// </summary>
 public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssemblyCleanup
@@ -12,11 +14,21 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
 
     public void OnImport()
     {
+        // First, before anything touches an engine type.
+        DependencyLoadContext.Hook();
         if (Interlocked.Exchange(ref _hooked, 1) == 0)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => NetDriftSession.StopAll(TimeSpan.FromSeconds(2));
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll(TimeSpan.FromSeconds(2));
         }
     }
 
-    public void OnRemove(PSModuleInfo psModuleInfo) => NetDriftSession.StopAll(NetDriftSession.ShutdownDrain);
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        StopAll(NetDriftSession.ShutdownDrain);
+        DependencyLoadContext.Unhook();
+    }
+
+    // Apart from OnImport so that compiling OnImport never needs an engine type.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StopAll(TimeSpan drain) => NetDriftSession.StopAll(drain);
 }

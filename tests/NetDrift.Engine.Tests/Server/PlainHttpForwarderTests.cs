@@ -24,7 +24,7 @@ public sealed class PlainHttpForwarderTests
             """ "authentication": { "enabled": true, "users": [ { "username": "client", "password": "clientpw" } ] }, """);
 
         var response = await ProxyClient.SendAndReadAllAsync(proxy.Port,
-            "GET http://origin.example/path?q=1 HTTP/1.1\r\nHost: origin.example\r\n"
+            "GET http://origin.example/path?q=1 HTTP/1.1\r\nConnection: close\r\nHost: origin.example\r\n"
             + $"Proxy-Authorization: {ProxyClient.Basic("client", "clientpw")}\r\nProxy-Connection: keep-alive\r\n"
             + "Connection: keep-alive, X-Hop\r\nX-Hop: drop me\r\nX-Keep: keep me\r\n\r\n");
 
@@ -36,7 +36,8 @@ public sealed class PlainHttpForwarderTests
         Assert.Empty(TestUpstreamProxy.HeaderValues(forwarded, "X-Hop"));
         Assert.Equal(["keep me"], TestUpstreamProxy.HeaderValues(forwarded, "X-Keep"));
         Assert.Equal(["origin.example"], TestUpstreamProxy.HeaderValues(forwarded, "Host"));
-        Assert.Equal(["close"], TestUpstreamProxy.HeaderValues(forwarded, "Connection"));
+        // NetDrift keeps its own connection to the upstream alive (HTTP/1.1's default): no Connection header.
+        Assert.Empty(TestUpstreamProxy.HeaderValues(forwarded, "Connection"));
         Assert.Equal(1, proxy.Pool.All[0].Counters.Succeeded);
     }
 
@@ -46,7 +47,7 @@ public sealed class PlainHttpForwarderTests
         await using var upstream = TestUpstreamProxy.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
 
-        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\n\r\n");
+        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\nConnection: close\r\n\r\n");
 
         var (head, body) = Split(response);
         HeadParser.TryParseResponse(Encoding.Latin1.GetBytes(head), 100, out var parsed);
@@ -66,7 +67,7 @@ public sealed class PlainHttpForwarderTests
         var payload = string.Concat(Enumerable.Range(0, 5000).Select(i => (char)('a' + i % 26)));
 
         var response = await ProxyClient.SendAndReadAllAsync(proxy.Port,
-            $"POST http://origin.example/submit HTTP/1.1\r\nHost: origin.example\r\nContent-Length: {payload.Length}\r\n\r\n{payload}");
+            $"POST http://origin.example/submit HTTP/1.1\r\nHost: origin.example\r\nConnection: close\r\nContent-Length: {payload.Length}\r\n\r\n{payload}");
 
         var (_, forwarded) = Split(response);
         Assert.EndsWith("\r\n\r\n" + payload, forwarded, StringComparison.Ordinal);
@@ -100,12 +101,13 @@ public sealed class PlainHttpForwarderTests
     [InlineData("Transfer-Encoding: chunked\r\n", true, true)]
     [InlineData("Transfer-Encoding: gzip, chunked\r\n", true, true)]
     [InlineData("Transfer-Encoding: chunked, gzip\r\n", false, false)]
-    public void HasSaneFraming_Headers_DecidesBody(string headers, bool sane, bool hasBody)
+    public void ForRequest_Headers_DecidesBody(string headers, bool sane, bool hasBody)
     {
         HeadParser.TryParseRequest(Encoding.ASCII.GetBytes($"POST http://h/ HTTP/1.1\r\n{headers}\r\n"), 100, out var request);
 
-        Assert.Equal(sane, PlainHttpForwarder.HasSaneFraming(request!.Headers, out var body));
-        Assert.Equal(hasBody, body);
+        var framing = BodyFraming.ForRequest(request!.Headers);
+        Assert.Equal(sane, framing.IsValid);
+        Assert.Equal(hasBody, framing.HasBody);
     }
 
     [Fact(Timeout = 10_000)]
@@ -115,7 +117,7 @@ public sealed class PlainHttpForwarderTests
         await using var proxy = TestProxies.Start(
             TestProxies.Upstream($"http://127.0.0.1:{Loopback.ClosedPort()}") + "," + TestProxies.Upstream(upstream.Url));
 
-        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\n\r\n");
+        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\nConnection: close\r\n\r\n");
 
         Assert.Equal(200, ProxyClient.StatusOf(response));
         Assert.Equal(1, proxy.Pool.All[0].Counters.Failed);
@@ -129,7 +131,7 @@ public sealed class PlainHttpForwarderTests
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url),
             """ "authentication": { "enabled": true, "users": [ { "username": "a", "password": "b" } ] }, """);
 
-        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\n\r\n");
+        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET http://origin.example/ HTTP/1.1\r\nHost: origin.example\r\nConnection: close\r\n\r\n");
 
         Assert.Equal(407, ProxyClient.StatusOf(response));
         Assert.Equal(0, upstream.Accepted);
@@ -149,7 +151,7 @@ public sealed class PlainHttpForwarderTests
         await using var upstream = TestUpstreamProxy.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
 
-        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, $"GET {target} HTTP/1.1\r\n{hostHeaders}\r\n");
+        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, $"GET {target} HTTP/1.1\r\n{hostHeaders}Connection: close\r\n\r\n");
 
         var (_, forwarded) = Split(response);
         Assert.Equal([expectedHost], TestUpstreamProxy.HeaderValues(forwarded, "Host"));

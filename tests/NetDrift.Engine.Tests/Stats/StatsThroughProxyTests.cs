@@ -6,10 +6,18 @@ using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Tests.Stats;
 
+/// <summary>Latencies are measured on the wall clock: these tests run alone, not beside the rest of the suite.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StatsThroughProxyCollection
+{
+    public const string Name = "Stats through a real proxy";
+}
+
 /// <summary>
 /// What the statistics say after known traffic through a real proxy on loopback sockets, with
 /// faulty proxies as upstreams: exact counts and failure causes, peaks, bytes and latency percentiles.
 /// </summary>
+[Collection(StatsThroughProxyCollection.Name)]
 public sealed class StatsThroughProxyTests
 {
     // The histogram's resolution: a percentile may read up to one bucket (12.5%) low.
@@ -204,33 +212,43 @@ public sealed class StatsThroughProxyTests
         await using var slow = FaultyProxy.Start("slow", new FaultyProxyOptions { Latency = TimeSpan.FromMilliseconds(200) });
         await using var proxy = StartProxy([fast, slow]);
 
-        // Four clients at a time, each tunnel opened and closed at once.
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Increment(ref next) < 2 * PerUpstream)
-            {
-                Assert.Equal(200, await ConnectStatusAsync(proxy, target.Authority));
-            }
-        })));
+        // A cold process pays JIT on its first tunnels (the faulty proxies run in it too): warm up,
+        // then measure from a reset.
+        await RunAsync(8);
+        Assert.True(await SettledAsync(proxy));
+        proxy.ResetStats();
+        await RunAsync(2 * PerUpstream);
         Assert.True(await SettledAsync(proxy));
 
         AssertLatencies(Row(proxy, fast).Counters.Snapshot(StatsWindow.Lifetime), 50);
         AssertLatencies(Row(proxy, slow).Counters.Snapshot(StatsWindow.Lifetime), 200);
         AssertLatencies(Row(proxy, slow).Counters.Snapshot(StatsWindow.Recent), 200);
 
+        // Four clients at a time, each tunnel opened and closed at once.
+        async Task RunAsync(int tunnels)
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (Interlocked.Increment(ref next) < tunnels)
+                {
+                    Assert.Equal(200, await ConnectStatusAsync(proxy, target.Authority));
+                }
+            })));
+        }
+
         static void AssertLatencies(UpstreamStatsSnapshot row, double ms)
         {
             var seen = $"{row.Window}: {row.Succeeded} succeeded, {row.Failed} failed, avg {row.AvgLatencyMs} p50 {row.P50LatencyMs} p95 {row.P95LatencyMs} p99 {row.P99LatencyMs} ms";
             Assert.True(row.Succeeded == PerUpstream, seen);
             // Never faster than the upstream's delay (less one bucket of resolution); scheduling
-            // on a busy machine may only add to it.
+            // on a busy machine may only add to it, and to the tail most.
             var low = ms * BucketLow;
-            var high = ms + 150;
-            Assert.True(row.P50LatencyMs >= low && row.P50LatencyMs <= high, seen);
-            Assert.True(row.P95LatencyMs >= low && row.P95LatencyMs <= high, seen);
-            Assert.True(row.P99LatencyMs >= low && row.P99LatencyMs <= high, seen);
-            Assert.True(row.AvgLatencyMs >= ms && row.AvgLatencyMs <= high, seen);
+            Assert.True(row.P50LatencyMs >= low && row.P50LatencyMs <= ms + 100, seen);
+            Assert.True(row.P95LatencyMs >= low && row.P95LatencyMs <= ms + 250, seen);
+            Assert.True(row.P99LatencyMs >= low && row.P99LatencyMs <= ms + 250, seen);
+            // (Task.Delay runs on a millisecond timer that may fire a fraction of a millisecond early.)
+            Assert.True(row.AvgLatencyMs >= ms - 2 && row.AvgLatencyMs <= ms + 150, seen);
             Assert.True(row.P50LatencyMs <= row.P95LatencyMs && row.P95LatencyMs <= row.P99LatencyMs, seen);
         }
     }

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace NetDrift.Engine.Http;
+
+/// <summary>
+/// The read side of a keep-alive HTTP connection: bytes received but not yet consumed stay here
+/// between messages (a pipelined request, the start of a body). The buffer is rented only while
+/// bytes are pending or a read is filling it; an idle connection holds none.
+/// </summary>
+public sealed class SocketInput : IDisposable
+{
+    private const int MinimumBuffer = 8 * 1024;
+
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+
+    public SocketInput(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    /// <summary>Bytes received and not consumed.</summary>
+    public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
+
+    public ReadOnlyMemory<byte> BufferedMemory => _buffer.AsMemory(_start, _end - _start);
+
+    public int BufferedCount => _end - _start;
+
+    public void Consume(int count)
+    {
+        _start += count;
+        if (_start == _end)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// Receives more bytes after those buffered; returns how many arrived (0: the peer closed its
+    /// sending half). Waits without a buffer when nothing is pending.
+    /// </summary>
+    public async ValueTask<int> FillAsync(int maxBuffered, CancellationToken cancellationToken)
+    {
+        if (_buffer is null)
+        {
+            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+            _start = _end = 0;
+        }
+        else if (_end == _buffer.Length)
+        {
+            var pending = _end - _start;
+            if (_start > 0 && pending < _buffer.Length / 2)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, pending);
+            }
+            else
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(_buffer.Length * 2, MinimumBuffer), Math.Max(maxBuffered, MinimumBuffer)));
+                Buffer.BlockCopy(_buffer, _start, bigger, 0, pending);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+            _start = 0;
+            _end = pending;
+        }
+        if (_end == _buffer.Length)
+        {
+            return -1; // full at maxBuffered: the caller's limit is exceeded
+        }
+        var read = await Socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        _end += read;
+        if (_start == _end)
+        {
+            Release();
+        }
+        return read;
+    }
+
+    /// <summary>
+    /// Reads until a whole head is buffered (at most <paramref name="maxBytes"/>), within
+    /// <paramref name="timeout"/>. On Complete the head is the first <paramref name="headLength"/>
+    /// buffered bytes; the caller parses then consumes them.
+    /// </summary>
+    public async ValueTask<(HeadReadStatus Status, int HeadLength)> ReadHeadAsync(int maxBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var scanned = 0;
+            while (true)
+            {
+                if (BufferedCount > 0)
+                {
+                    var from = Math.Max(0, scanned - 3);
+                    var end = HeadParser.FindHeadEnd(Buffered[from..]);
+                    if (end >= 0)
+                    {
+                        var length = from + end;
+                        return length > maxBytes ? (HeadReadStatus.TooLarge, 0) : (HeadReadStatus.Complete, length);
+                    }
+                    scanned = BufferedCount;
+                    if (BufferedCount > maxBytes)
+                    {
+                        return (HeadReadStatus.TooLarge, 0);
+                    }
+                }
+                var read = await FillAsync(maxBytes + 1, deadline.Token).ConfigureAwait(false);
+                if (read < 0)
+                {
+                    return (HeadReadStatus.TooLarge, 0);
+                }
+                if (read == 0)
+                {
+                    return (BufferedCount == 0 ? HeadReadStatus.ClosedBeforeHead : HeadReadStatus.Truncated, 0);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (HeadReadStatus.TimedOut, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return (HeadReadStatus.Reset, 0);
+        }
+    }
+
+    /// <summary>Gives the buffer back when nothing is pending (an idle pooled connection).</summary>
+    public void Release()
+    {
+        if (_buffer is not null && _start == _end)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+            _start = _end = 0;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+        _start = _end = 0;
+    }
+}

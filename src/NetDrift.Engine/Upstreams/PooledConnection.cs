@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using NetDrift.Engine.Http;
+
+namespace NetDrift.Engine.Upstreams;
+
+/// <summary>An idle keep-alive connection to an upstream proxy, kept for the next plain HTTP request.</summary>
+public sealed class PooledConnection : IDisposable
+{
+    public PooledConnection(Socket socket, SocketInput input, string credentialsVersion)
+    {
+        Socket = socket;
+        Input = input;
+        CredentialsVersion = credentialsVersion;
+    }
+
+    public Socket Socket { get; }
+
+    public SocketInput Input { get; }
+
+    /// <summary>The upstream address and credentials it was opened with: a config change retires it.</summary>
+    public string CredentialsVersion { get; }
+
+    public long IdleSinceMilliseconds { get; set; }
+
+    /// <summary>
+    /// True when the peer has already closed or sent something unasked (an idle connection must be
+    /// silent): readable with nothing to read means FIN; readable with bytes means garbage.
+    /// </summary>
+    public bool LooksDead()
+    {
+        try
+        {
+            return Input.BufferedCount > 0 || Socket.Poll(0, SelectMode.SelectRead) || !Socket.Connected;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        Input.Dispose();
+        Socket.Dispose();
+    }
+}

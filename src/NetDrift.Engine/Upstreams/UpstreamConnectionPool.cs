@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+
+namespace NetDrift.Engine.Upstreams;
+
+/// <summary>
+/// Idle keep-alive connections to one upstream, reused across clients for plain HTTP. Lock-free
+/// (a concurrent stack: the most recently used, warmest connection goes first), capped, and swept
+/// of connections idle past the timeout. Connections opened with other credentials are discarded.
+/// </summary>
+public sealed class UpstreamConnectionPool
+{
+    /// <summary>Idle connections kept per upstream.</summary>
+    public const int Capacity = 32;
+
+    /// <summary>How long an idle connection is kept.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentStack<PooledConnection> _idle = new();
+    private int _count;
+    private long _reused;
+
+    public int IdleCount => Volatile.Read(ref _count);
+
+    /// <summary>Requests that went over a reused connection.</summary>
+    public long Reused => Volatile.Read(ref _reused);
+
+    /// <summary>A live idle connection opened with <paramref name="credentialsVersion"/>, or null.</summary>
+    public PooledConnection? TryTake(string credentialsVersion)
+    {
+        while (_idle.TryPop(out var connection))
+        {
+            Interlocked.Decrement(ref _count);
+            if (connection.CredentialsVersion == credentialsVersion && !connection.LooksDead()
+                && Environment.TickCount64 - connection.IdleSinceMilliseconds < IdleTimeout.TotalMilliseconds)
+            {
+                Interlocked.Increment(ref _reused);
+                return connection;
+            }
+            connection.Dispose();
+        }
+        return null;
+    }
+
+    /// <summary>Keeps the connection for reuse, or closes it when the pool is full.</summary>
+    public void Return(PooledConnection connection)
+    {
+        connection.Input.Release();
+        connection.IdleSinceMilliseconds = Environment.TickCount64;
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            Interlocked.Decrement(ref _count);
+            connection.Dispose();
+            return;
+        }
+        _idle.Push(connection);
+    }
+
+    /// <summary>Closes connections idle too long or already closed by the upstream.</summary>
+    public void Sweep()
+    {
+        var keep = new List<PooledConnection>();
+        while (_idle.TryPop(out var connection))
+        {
+            Interlocked.Decrement(ref _count);
+            if (Environment.TickCount64 - connection.IdleSinceMilliseconds >= IdleTimeout.TotalMilliseconds || connection.LooksDead())
+            {
+                connection.Dispose();
+            }
+            else
+            {
+                keep.Add(connection);
+            }
+        }
+        for (var i = keep.Count - 1; i >= 0; i--)
+        {
+            Interlocked.Increment(ref _count);
+            _idle.Push(keep[i]);
+        }
+    }
+
+    public void Clear()
+    {
+        while (_idle.TryPop(out var connection))
+        {
+            Interlocked.Decrement(ref _count);
+            connection.Dispose();
+        }
+    }
+}
