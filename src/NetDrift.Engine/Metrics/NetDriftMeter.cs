@@ -116,7 +116,7 @@ public static class NetDriftMeter
     {
         foreach (var server in Running.Keys)
         {
-            yield return new(pick(server.Metrics.ProxyTotals.Read()), ProxyTag(server));
+            yield return new(pick(ProxyTotals.Of(server.Counters)), ProxyTag(server));
         }
     }
 

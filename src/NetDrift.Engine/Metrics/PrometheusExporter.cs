@@ -39,7 +39,6 @@ internal sealed class PrometheusExporter
     public PrometheusExporter(ProxyServer server)
     {
         _server = server;
-        ProxyTotals = new MonotonicProxyCounters(server.Counters);
         _registry = Prometheus.Metrics.NewCustomRegistry();
         _registry.SetStaticLabels(new Dictionary<string, string> { ["proxy"] = server.Name });
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
@@ -73,8 +72,6 @@ internal sealed class PrometheusExporter
         _registry.AddBeforeCollectCallback(Update);
     }
 
-    /// <summary>The proxy-wide counters, carried over resets; the Meter reads them too.</summary>
-    public MonotonicProxyCounters ProxyTotals { get; }
 
     /// <summary>The per-upstream totals, one series per name; the Meter reads them too.</summary>
     public UpstreamSeriesTracker Upstreams { get; } = new();
@@ -107,7 +104,7 @@ internal sealed class PrometheusExporter
             UpdateUpstream(upstream);
         }
 
-        var totals = ProxyTotals.Read();
+        var totals = ProxyTotals.Of(_server.Counters);
         _connections.IncTo(totals.Connections);
         _authFailures.IncTo(totals.AuthFailures);
         _rejected.IncTo(totals.Rejected);

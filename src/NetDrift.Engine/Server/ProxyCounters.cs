@@ -2,7 +2,10 @@ using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
 
-/// <summary>Proxy-wide counters (Interlocked only), beside the per-upstream ones.</summary>
+/// <summary>
+/// Proxy-wide counters (Interlocked only), beside the per-upstream ones. The counts only grow, so
+/// Prometheus reads them raw; a reset stores a baseline the public figures subtract.
+/// </summary>
 public sealed class ProxyCounters
 {
     private readonly TimeProvider _time;
@@ -13,10 +16,12 @@ public sealed class ProxyCounters
     private long _peak;
     private long _authFailures;
     private long _rejected;
+    private (long Total, long AuthFailures, long Rejected) _baseline;
+    private readonly object _resetLock = new();
 
     public ProxyCounters(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
 
-    public long TotalConnections => Volatile.Read(ref _total);
+    public long TotalConnections => Volatile.Read(ref _total) - Baseline.Total;
     public long ActiveConnections => Volatile.Read(ref _active);
     public long PeakConcurrency => Volatile.Read(ref _peak);
 
@@ -32,10 +37,25 @@ public sealed class ProxyCounters
     }
 
     /// <summary>Requests refused for wrong credentials (not the 407 challenge to a request without any).</summary>
-    public long AuthFailures => Volatile.Read(ref _authFailures);
+    public long AuthFailures => Volatile.Read(ref _authFailures) - Baseline.AuthFailures;
 
     /// <summary>Connections turned away at max_connections.</summary>
-    public long Rejected => Volatile.Read(ref _rejected);
+    public long Rejected => Volatile.Read(ref _rejected) - Baseline.Rejected;
+
+    /// <summary>Raw totals since start, never reset: what monotonic exporters publish.</summary>
+    public (long Connections, long AuthFailures, long Rejected) Monotonic() =>
+        (Volatile.Read(ref _total), Volatile.Read(ref _authFailures), Volatile.Read(ref _rejected));
+
+    private (long Total, long AuthFailures, long Rejected) Baseline
+    {
+        get
+        {
+            lock (_resetLock)
+            {
+                return _baseline;
+            }
+        }
+    }
 
     internal long Opened()
     {
@@ -64,9 +84,10 @@ public sealed class ProxyCounters
     /// <summary>Zeroes counts; the active gauge stays and the peak restarts from it.</summary>
     internal void Reset()
     {
-        Interlocked.Exchange(ref _total, 0);
-        Interlocked.Exchange(ref _authFailures, 0);
-        Interlocked.Exchange(ref _rejected, 0);
+        lock (_resetLock)
+        {
+            _baseline = (Volatile.Read(ref _total), Volatile.Read(ref _authFailures), Volatile.Read(ref _rejected));
+        }
         Interlocked.Exchange(ref _peak, ActiveConnections);
         _recent.Clear();
     }

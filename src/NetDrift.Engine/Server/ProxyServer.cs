@@ -200,7 +200,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     public void ResetStats()
     {
         // Through the exporter, which carries the totals over: Prometheus counters never drop.
-        Metrics.ProxyTotals.Reset();
+        Counters.Reset();
         foreach (var upstream in Pool.All)
         {
             upstream.Counters.Reset();
