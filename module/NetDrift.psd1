@@ -33,6 +33,7 @@
         'Stop-FaultyProxy'
         'Test-NetDriftTunnel'
         'Watch-NetDriftStats'
+        'ConvertTo-NetDriftPasswordHash'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

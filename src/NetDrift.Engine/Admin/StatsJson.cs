@@ -35,6 +35,12 @@ internal static class StatsJson
             json.WriteNumber("total_connections", server.Counters.TotalConnections);
             json.WriteNumber("auth_failures", server.Counters.AuthFailures);
             json.WriteNumber("rejected_connections", server.Counters.Rejected);
+            json.WriteStartObject("rejected_by");
+            foreach (var (cause, count) in server.Counters.RejectedBy)
+            {
+                json.WriteNumber(JsonNamingPolicy.SnakeCaseLower.ConvertName(cause.ToString()), count);
+            }
+            json.WriteEndObject();
             WriteTimeline(json, upstreams);
             json.WriteEndObject();
         }

@@ -98,6 +98,7 @@ public static class ConfigDiff
         Setting("expose_upstream", old.ExposeUpstream, @new.ExposeUpstream);
         Setting("allowed_ports", string.Join(",", old.AllowedPorts), string.Join(",", @new.AllowedPorts));
         Setting("limits.max_connections", old.Limits.MaxConnections, @new.Limits.MaxConnections);
+        Setting("limits.max_connections_per_client", old.Limits.MaxConnectionsPerClient, @new.Limits.MaxConnectionsPerClient);
         Setting("limits.header_timeout_seconds", old.Limits.HeaderTimeout, @new.Limits.HeaderTimeout);
         Setting("limits.idle_timeout_seconds", old.Limits.IdleTimeout, @new.Limits.IdleTimeout);
         Setting("limits.max_header_bytes", old.Limits.MaxHeaderBytes, @new.Limits.MaxHeaderBytes);

@@ -236,6 +236,11 @@ public static class ConfigLoader
                 }
                 continue;
             }
+            if (Security.PasswordHash.IsHash(password) && !Security.PasswordHash.TryParse(password, out _, out _, out _, out var hashError))
+            {
+                sink.Add(user.FieldPath("password"), hashError!);
+                continue;
+            }
             if (!seen.Add(name))
             {
                 sink.Add(user.FieldPath("username"), $"'{name}' appears more than once");
@@ -335,6 +340,7 @@ public static class ConfigLoader
         var result = new LimitsConfig
         {
             MaxConnections = limits.Int("max_connections", defaults.MaxConnections, min: 1),
+            MaxConnectionsPerClient = limits.Int("max_connections_per_client", defaults.MaxConnectionsPerClient, min: 0),
             HeaderTimeout = limits.Seconds("header_timeout_seconds", defaults.HeaderTimeout, min: 0.1, max: 3600),
             IdleTimeout = limits.Seconds("idle_timeout_seconds", defaults.IdleTimeout, min: 1),
             MaxHeaderBytes = limits.Int("max_header_bytes", defaults.MaxHeaderBytes, min: 1024, max: 1024 * 1024),

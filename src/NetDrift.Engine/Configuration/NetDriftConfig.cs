@@ -81,6 +81,8 @@ public sealed record HealthCheckConfig
 public sealed record LimitsConfig
 {
     public int MaxConnections { get; init; } = 10_000;
+    /// <summary>Concurrent connections one client IP may hold; 0 means no per-client cap.</summary>
+    public int MaxConnectionsPerClient { get; init; }
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
     public int MaxHeaderBytes { get; init; } = 32 * 1024;

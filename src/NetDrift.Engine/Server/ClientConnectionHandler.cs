@@ -53,10 +53,15 @@ internal sealed class ClientConnectionHandler
             case HeadReadStatus.Complete:
                 break;
             case HeadReadStatus.TooLarge:
+                _server.Counters.Reject(RejectionCause.HeaderTooLarge);
                 await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
                 return false;
             case HeadReadStatus.Truncated:
+                _server.Counters.Reject(RejectionCause.Malformed);
                 await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
+                return false;
+            case HeadReadStatus.TimedOut when first:
+                _server.Counters.Reject(RejectionCause.HeaderTimeout);
                 return false;
             default:
                 // Silent, slow (header timeout) or gone: disconnect without a word.
@@ -66,6 +71,7 @@ internal sealed class ClientConnectionHandler
         if (error != HeadParseError.None)
         {
             var tooLarge = error == HeadParseError.TooLarge;
+            _server.Counters.Reject(tooLarge ? RejectionCause.HeaderTooLarge : RejectionCause.Malformed);
             await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
                 tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
             return false;
@@ -97,16 +103,19 @@ internal sealed class ClientConnectionHandler
             {
                 _server.Counters.AuthFailed();
                 ProxyLog.AuthFailed(_server.Logger, identity.Key);
+                await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
                 await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "wrong credentials").ConfigureAwait(false);
                 return false;
             }
             identity = new ClientIdentity(userName, tag);
+            _server.AuthThrottle.Succeeded(connection.RemoteAddress);
         }
 
         if (request.IsConnect)
         {
             if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
             {
+                _server.Counters.Reject(RejectionCause.PortNotAllowed);
                 await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
                 return false;
             }

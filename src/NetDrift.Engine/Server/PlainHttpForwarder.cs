@@ -28,6 +28,7 @@ internal sealed class PlainHttpForwarder
         var framing = BodyFraming.ForRequest(request.Headers);
         if (!framing.IsValid)
         {
+            _server.Counters.Reject(RejectionCause.Malformed);
             ProxyLog.Refused(_server.Logger, identity.Key, 400, "ambiguous request framing");
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
             return false;
@@ -51,6 +52,14 @@ internal sealed class PlainHttpForwarder
                     // The client left mid-request: not the upstream's fault.
                     attempts.Abandon(upstream);
                     return false;
+                case ExchangeKind.BadRequestBody:
+                    // A malformed chunked request body (a smuggling attempt or a broken client):
+                    // the client's fault, answered at once instead of after the upstream timeout.
+                    attempts.Abandon(upstream);
+                    _server.Counters.Reject(RejectionCause.Malformed);
+                    ProxyLog.Refused(_server.Logger, identity.Key, 400, "malformed request body");
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+                    return false;
                 default:
                     attempts.Failed(upstream, outcome.Failure!);
                     bodySent = outcome.BodyStarted;
@@ -61,7 +70,7 @@ internal sealed class PlainHttpForwarder
         return false;
     }
 
-    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone }
+    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone, BadRequestBody }
 
     private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false);
 
@@ -126,6 +135,9 @@ internal sealed class PlainHttpForwarder
         connection.AttachTunnel(activity, upstream);
         var keepUpstream = false;
         Task<BodyCopyResult>? body = null;
+        // Cancelled when the request body ends by the client's doing (malformed, gone): waiting for
+        // an answer to a request that was never completed would only end in the upstream timeout.
+        using var bodyFailed = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
         try
         {
             try
@@ -146,13 +158,26 @@ internal sealed class PlainHttpForwarder
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
                 body = BodyCopier.CopyAsync(client, upstreamConnection.Socket, framing, upstream.Counters.AddSent, activity, _server.StoppingToken);
+                _ = body.ContinueWith(static (copy, state) =>
+                {
+                    if (copy.IsCompletedSuccessfully && copy.Result is BodyCopyResult.Malformed or BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
+                    {
+                        try
+                        {
+                            ((CancellationTokenSource)state!).Cancel();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                        }
+                    }
+                }, bodyFailed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             ResponseHead response;
             var input = upstreamConnection.Input;
             while (true)
             {
-                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), _server.StoppingToken).ConfigureAwait(false);
+                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), bodyFailed.Token).ConfigureAwait(false);
                 if (status != HeadReadStatus.Complete)
                 {
                     if (reused && body is null && status is HeadReadStatus.ClosedBeforeHead or HeadReadStatus.Reset)
@@ -226,6 +251,10 @@ internal sealed class PlainHttpForwarder
                 }
                 return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted);
             }
+        }
+        catch (OperationCanceledException) when (!_server.StoppingToken.IsCancellationRequested && body is { IsCompletedSuccessfully: true })
+        {
+            return new ExchangeOutcome(body.Result == BodyCopyResult.Malformed ? ExchangeKind.BadRequestBody : ExchangeKind.ClientGone);
         }
         catch (OperationCanceledException)
         {

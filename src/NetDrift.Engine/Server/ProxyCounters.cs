@@ -16,6 +16,7 @@ public sealed class ProxyCounters
     private long _peak;
     private long _authFailures;
     private long _rejected;
+    private readonly long[] _rejectedBy = new long[Enum.GetValues<RejectionCause>().Length];
     private (long Total, long AuthFailures, long Rejected) _baseline;
     private readonly object _resetLock = new();
 
@@ -79,7 +80,19 @@ public sealed class ProxyCounters
 
     internal void AuthFailed() => Interlocked.Increment(ref _authFailures);
 
-    internal void RejectedOne() => Interlocked.Increment(ref _rejected);
+    /// <summary>Counts a refusal; the connection-level ones also count in <see cref="Rejected"/>.</summary>
+    internal void Reject(RejectionCause cause)
+    {
+        Interlocked.Increment(ref _rejectedBy[(int)cause]);
+        if (cause is RejectionCause.MaxConnections or RejectionCause.PerClientLimit)
+        {
+            Interlocked.Increment(ref _rejected);
+        }
+    }
+
+    /// <summary>Refusals by cause since start (monotonic).</summary>
+    public IReadOnlyDictionary<RejectionCause, long> RejectedBy =>
+        Enum.GetValues<RejectionCause>().ToDictionary(c => c, c => Volatile.Read(ref _rejectedBy[(int)c]));
 
     /// <summary>Zeroes counts; the active gauge stays and the peak restarts from it.</summary>
     internal void Reset()

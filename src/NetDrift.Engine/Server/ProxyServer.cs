@@ -25,6 +25,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private readonly object _poolWriteLock = new();
     private readonly Timer _sweeper;
     private readonly ILoggerFactory _loggerFactory;
@@ -139,6 +140,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
     internal TimeProvider Time { get; }
 
     internal CancellationToken StoppingToken => _stopping.Token;
+
+    /// <summary>Slows down repeated wrong logins per client IP.</summary>
+    public Security.AuthFailureThrottle AuthThrottle { get; } = new();
 
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -393,12 +397,20 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private async Task ServeAsync(ClientConnection connection)
     {
         var active = Counters.Opened();
+        var perClient = _perClient.AddOrUpdate(connection.RemoteAddress, 1, (_, n) => n + 1);
         try
         {
-            if (active > Settings.Config.Limits.MaxConnections)
+            var limits = Settings.Config.Limits;
+            if (active > limits.MaxConnections)
             {
-                Counters.RejectedOne();
-                ProxyLog.TooManyConnections(Logger, Settings.Config.Limits.MaxConnections);
+                Counters.Reject(RejectionCause.MaxConnections);
+                ProxyLog.TooManyConnections(Logger, limits.MaxConnections);
+                await Http.SocketAnswer.AnswerAndCloseAsync(connection.Socket, Http.StatusResponses.TooManyConnections).ConfigureAwait(false);
+                return;
+            }
+            if (limits.MaxConnectionsPerClient > 0 && perClient > limits.MaxConnectionsPerClient)
+            {
+                Counters.Reject(RejectionCause.PerClientLimit);
                 await Http.SocketAnswer.AnswerAndCloseAsync(connection.Socket, Http.StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
@@ -416,6 +428,10 @@ public sealed partial class ProxyServer : IAsyncDisposable
         {
             connection.Socket.Dispose();
             _connections.TryRemove(connection.Id, out _);
+            if (_perClient.AddOrUpdate(connection.RemoteAddress, 0, (_, n) => n - 1) <= 0)
+            {
+                _perClient.TryRemove(new KeyValuePair<IPAddress, int>(connection.RemoteAddress, 0));
+            }
             Counters.Closed();
         }
     }

@@ -1,0 +1,18 @@
+namespace NetDrift.Engine.Server;
+
+/// <summary>Why NetDrift turned a client or request away itself, before any upstream was tried.</summary>
+public enum RejectionCause
+{
+    /// <summary>limits.max_connections reached: 503.</summary>
+    MaxConnections,
+    /// <summary>limits.max_connections_per_client reached for that client IP: 503.</summary>
+    PerClientLimit,
+    /// <summary>No complete request head within limits.header_timeout_seconds: closed.</summary>
+    HeaderTimeout,
+    /// <summary>Head over limits.max_header_bytes or max_header_count: 431.</summary>
+    HeaderTooLarge,
+    /// <summary>Not valid HTTP, or framing that could smuggle a request: 400.</summary>
+    Malformed,
+    /// <summary>CONNECT to a port outside allowed_ports: 403.</summary>
+    PortNotAllowed,
+}
