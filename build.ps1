@@ -11,7 +11,10 @@
              is "N passed, N failed, N skipped"; the exit code is 1 when anything failed or a
              runner could not run.
     Demo     Build, then demo/Start-Demo.ps1 in a fresh pwsh that has imported out/NetDrift.
-    Package  Build, then out/package/NetDrift.<version>.nupkg with PSResourceGet.
+    Package  Build, then with PSResourceGet out/package/NetDrift.<version>.nupkg (what
+             Install-PSResource installs from a file repository) and the versioned module folder
+             out/package/NetDrift/<version>/ (what Install-PSResource puts on a module path).
+             -NoBuild packages out/NetDrift as it is; -PackagePath writes elsewhere.
     Clean    removes out/ and every bin/ and obj/.
     Bench    runs the BenchmarkDotNet benchmarks (tools/NetDrift.Benchmarks) with a short job and
              copies the report to bench/results/stats-recording.md.
@@ -32,7 +35,13 @@ param(
     [string[]] $PesterPath,
 
     # Test: skip the xunit tests (to iterate on Pester suites).
-    [switch] $SkipXunit
+    [switch] $SkipXunit,
+
+    # Package: package the module already staged in out/NetDrift instead of building it first.
+    [switch] $NoBuild,
+
+    # Package: the folder to write the package into (default out/package).
+    [string] $PackagePath
 )
 
 Set-StrictMode -Version Latest
@@ -470,13 +479,22 @@ function Invoke-Demo {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    if ($NoBuild) {
+        if (-not (Test-Path (Join-Path $ModuleOut 'NetDrift.psd1'))) { throw 'out/NetDrift is not built; run without -NoBuild.' }
+    }
+    else {
+        Invoke-Build
+    }
     $version = Get-ProjectVersion
     Write-Step "Package NetDrift $($version.Text)"
     Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Ignore
-    $packageDir = Join-Path $OutDir 'package'
+    $packageDir = if ($PackagePath) { [IO.Path]::GetFullPath($PackagePath, $RepoRoot) } else { Join-Path $OutDir 'package' }
     if (Test-Path $packageDir) { Remove-Item -Recurse -Force $packageDir }
     $null = New-Item -ItemType Directory -Path $packageDir
+    # The layout of an installed module: <name>/<version>/ (no prerelease tag in the folder name).
+    $versionedDir = Join-Path $packageDir "NetDrift/$($version.Core)"
+    $null = New-Item -ItemType Directory -Path $versionedDir
+    Copy-Item -Path (Join-Path $ModuleOut '*') -Destination $versionedDir -Recurse
     if (Get-Command Compress-PSResource -ErrorAction Ignore) {
         Compress-PSResource -Path $ModuleOut -DestinationPath $packageDir
     }
@@ -502,7 +520,7 @@ function Invoke-Package {
     if (-not (Test-Path $package)) {
         throw "Packaging produced no $package (found: $((Get-ChildItem $packageDir).Name -join ', '))."
     }
-    Write-Host "Package: $([IO.Path]::GetRelativePath($RepoRoot, $package))"
+    Write-Host "Package: $([IO.Path]::GetRelativePath($RepoRoot, $package)), $([IO.Path]::GetRelativePath($RepoRoot, $versionedDir))"
 }
 
 # The benchmark project is outside NetDrift.sln, so dotnet build/test never build or run it.

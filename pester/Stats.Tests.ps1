@@ -129,9 +129,12 @@ BeforeAll {
 }
 
 AfterAll {
-    Get-NetDriftProxy | Where-Object Name -like 'stats-*' | Stop-NetDriftProxy -DrainTimeout 0:0:1
-    Get-FaultyProxy | Where-Object Name -like 'stats-*' | Stop-FaultyProxy
-    $origin | Stop-TestOrigin
+    # (BeforeAll may have failed before importing the module or starting the origin.)
+    if (Get-Command Get-NetDriftProxy -ErrorAction Ignore) {
+        Get-NetDriftProxy | Where-Object Name -like 'stats-*' | Stop-NetDriftProxy -DrainTimeout 0:0:1
+        Get-FaultyProxy | Where-Object Name -like 'stats-*' | Stop-FaultyProxy
+    }
+    Get-Variable origin -ValueOnly -ErrorAction Ignore | Stop-TestOrigin
 }
 
 Describe 'Get-NetDriftStats after known traffic' {
@@ -234,8 +237,7 @@ Describe 'GET /stats on the proxy port' {
     }
 
     AfterAll {
-        $document.Dispose()
-        $sample.Dispose()
+        foreach ($name in 'document', 'sample') { (Get-Variable $name -ValueOnly -ErrorAction Ignore)?.Dispose() }
     }
 
     It 'has every field of the Go sample, at the same place with the same JSON type' {
@@ -319,9 +321,9 @@ Describe 'Get-NetDriftProxy' {
 Describe 'Peak concurrency and Reset-NetDriftStats' {
     BeforeAll {
         $K = 4
+        $tunnels = [Collections.Generic.List[object]]::new()
         $peakUpstream = Start-FaultyProxy -Fault None -Name 'stats-peak-up'
         $peak = Start-NetDriftProxy -Name 'stats-peak' -Listen '127.0.0.1:0' -Upstream $peakUpstream.Url -LogLevel Error
-        $tunnels = [Collections.Generic.List[object]]::new()
     }
 
     AfterAll {

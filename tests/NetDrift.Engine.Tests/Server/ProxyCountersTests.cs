@@ -80,7 +80,7 @@ public sealed class ProxyCountersTests
             counters.Closed();
         }
         counters.AuthFailed();
-        counters.RejectedOne();
+        counters.Reject(RejectionCause.MaxConnections);
 
         counters.Reset();
 
