@@ -62,16 +62,7 @@ public sealed class ProxyCounters
     {
         Interlocked.Increment(ref _total);
         var active = Interlocked.Increment(ref _active);
-        var peak = Volatile.Read(ref _peak);
-        while (active > peak)
-        {
-            var seen = Interlocked.CompareExchange(ref _peak, active, peak);
-            if (seen == peak)
-            {
-                break;
-            }
-            peak = seen;
-        }
+        AtomicMax.Raise(ref _peak, active);
         _recent.CellFor(_time.GetUtcNow()).RaisePeak(active);
         return active;
     }

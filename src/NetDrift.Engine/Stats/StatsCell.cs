@@ -18,19 +18,7 @@ internal sealed class StatsCell
     public long PeakConcurrency;
     public readonly LatencyHistogram Latency = new();
 
-    public void RaisePeak(long active)
-    {
-        var peak = Volatile.Read(ref PeakConcurrency);
-        while (active > peak)
-        {
-            var seen = Interlocked.CompareExchange(ref PeakConcurrency, active, peak);
-            if (seen == peak)
-            {
-                return;
-            }
-            peak = seen;
-        }
-    }
+    public void RaisePeak(long active) => AtomicMax.Raise(ref PeakConcurrency, active);
 
     /// <summary>Adds this cell into a running total (a snapshot being built).</summary>
     public void AddTo(StatsTotals totals)

@@ -87,7 +87,7 @@ public sealed class UpstreamCounters : IByteCounter
     public long ConnectionOpened()
     {
         var active = Interlocked.Increment(ref _active);
-        RaisePeak(ref _peakSinceReset, active);
+        AtomicMax.Raise(ref _peakSinceReset, active);
         _lifetime.RaisePeak(active);
         _recent.CellFor(_time.GetUtcNow()).RaisePeak(active);
         return active;
@@ -145,20 +145,6 @@ public sealed class UpstreamCounters : IByteCounter
         _recent.Clear();
         Interlocked.Exchange(ref _peakSinceReset, ActiveConnections);
         Volatile.Write(ref _lastError, null);
-    }
-
-    private static void RaisePeak(ref long peak, long value)
-    {
-        var seen = Volatile.Read(ref peak);
-        while (value > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref peak, value, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-            seen = previous;
-        }
     }
 }
 
