@@ -7,6 +7,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '_TestHelpers.psm1') -Force
     Import-NetDriftUnderTest
     Install-DebianPackage curl
+    Install-DebianPackage -Name apache2-utils -Command ab
     $origin = Start-TestOrigin
     $needsNamespace = 'Invoke-WebRequest never proxies loopback hosts; the test host name resolves only inside the network namespace of build.ps1 Test'
 
@@ -83,5 +84,41 @@ Describe 'Plain HTTP through NetDrift' {
         ($after.Succeeded - $before.Succeeded) | Should -Be 3
         ($after.Failed - $before.Failed) | Should -Be 0
         (Get-NetDriftStats -Proxy $proxy).BytesReceived | Should -BeGreaterThan 0
+    }
+
+    It 'moves 10 MiB down and up intact (sha256)' {
+        $direct = Join-Path $work 'direct.bin'
+        $proxied = Join-Path $work 'proxied.bin'
+        curl -s --noproxy 127.0.0.1 --max-time 30 -o $direct "$($origin.LoopbackUrl)/bytes/10485760"
+        curl -s -x $proxy.Url --max-time 30 -o $proxied "$($origin.LoopbackUrl)/bytes/10485760"
+        $LASTEXITCODE | Should -Be 0
+        (Get-Item $proxied).Length | Should -Be 10MB
+        (Get-FileHash $proxied -Algorithm SHA256).Hash | Should -Be (Get-FileHash $direct -Algorithm SHA256).Hash
+
+        $big = Join-Path $work 'big-upload.bin'
+        $data = [byte[]]::new(10MB); [Random]::new(10).NextBytes($data); [IO.File]::WriteAllBytes($big, $data)
+        $echoed = Join-Path $work 'big-echoed.bin'
+        curl -s -x $proxy.Url --max-time 30 --data-binary "@$big" -o $echoed "$($origin.LoopbackUrl)/echo"
+        $LASTEXITCODE | Should -Be 0
+        (Get-FileHash $echoed -Algorithm SHA256).Hash | Should -Be (Get-FileHash $big -Algorithm SHA256).Hash
+    }
+
+    It 'answers HEAD as the origin does, with no body, and keeps the connection usable' {
+        $direct = curl -s -I --noproxy 127.0.0.1 --max-time 10 "$($origin.LoopbackUrl)/hello"
+        $output = curl -s -i -x $proxy.Url --max-time 10 -I "$($origin.LoopbackUrl)/hello" --next -s -x $proxy.Url "$($origin.LoopbackUrl)/hello" 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0
+        ($output -split "`n")[0].Trim() | Should -Be ($direct -split "`n")[0].Trim()
+        # The HEAD answer carried no body: the next request's answer follows it directly.
+        $output | Should -Match 'hello from origin'
+        ([regex]::Matches($output, 'hello from origin')).Count | Should -Be 1
+    }
+
+    It 'completes 2000 requests from ab -k -c 10 with no failure' {
+        $upstreamStatsBefore = (Get-NetDriftStats -Proxy $proxy).Failed
+        $report = ab -q -k -c 10 -n 2000 -X "127.0.0.1:$($proxy.Port)" "$($origin.LoopbackUrl)/hello" 2>&1 | Out-String
+        $report | Should -Match 'Complete requests:\s+2000'
+        $report | Should -Match 'Failed requests:\s+0'
+        $report | Should -Match 'Non-2xx responses:\s+0|^(?![\s\S]*Non-2xx)'
+        (Get-NetDriftStats -Proxy $proxy).Failed | Should -Be $upstreamStatsBefore
     }
 }
