@@ -541,6 +541,15 @@ function Invoke-Bench {
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
     Copy-Item -LiteralPath $report.FullName -Destination (Join-Path $resultsDir 'stats-recording.md') -Force
     Write-Host 'Report: bench/results/stats-recording.md'
+
+    Invoke-Build
+    Invoke-Native $dotnet @('publish', $OriginProject, '-c', $Configuration, '-o', $OriginOut, '--nologo', '-v', 'minimal')
+    $pwsh = Get-PwshLaunch
+    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-File', (Join-Path $RepoRoot 'tools/Bench/Measure-PlainHttp.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleOut 'NetDrift.psd1'), '-OriginDll', (Join-Path $OriginOut 'NetDrift.TestOrigin.dll'),
+        '-ResultsPath', (Join-Path $resultsDir 'plain-http.md'))) | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The plain HTTP benchmark failed with exit code $LASTEXITCODE." }
+    Write-Host 'Report: bench/results/plain-http.md'
 }
 
 function Invoke-Clean {
