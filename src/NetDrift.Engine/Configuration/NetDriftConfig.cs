@@ -43,6 +43,9 @@ public sealed record AuthenticationConfig
 /// <param name="Tag">When set, this user's requests go only to upstreams with this tag (failover too).</param>
 public sealed record UserConfig(string Username, string Password, string? Tag = null)
 {
+    /// <summary>Plain or hashed. Internal so that PowerShell (Format-List, ConvertTo-Json through ProxyInfo.Engine) never shows it.</summary>
+    internal string Password { get; init; } = Password;
+
     public override string ToString() => $"{Username}:***";
 }
 

@@ -27,10 +27,12 @@ public sealed class UpstreamAddress
 
     public string Scheme { get; }
 
-    public BasicCredentials? Credentials { get; }
+    // Internal, like ProxyAuthorization: PowerShell shows every public property of an object it
+    // reaches (Get-NetDriftProxy | ConvertTo-Json goes through ProxyInfo.Engine down to here).
+    internal BasicCredentials? Credentials { get; }
 
     /// <summary>The <c>Proxy-Authorization</c> header value for this upstream, or null.</summary>
-    public string? ProxyAuthorization { get; }
+    internal string? ProxyAuthorization { get; }
 
     /// <summary>host:port, IPv6 bracketed: the default upstream name.</summary>
     public string Authority => Host.Contains(':') ? $"[{Host}]:{Port.ToString(CultureInfo.InvariantCulture)}" : $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
@@ -39,6 +41,13 @@ public sealed class UpstreamAddress
     public string Redacted { get; }
 
     public override string ToString() => Redacted;
+
+    /// <summary>
+    /// Any text (a URL that did not parse, say) with the password of every <c>scheme://user:password@</c>
+    /// in it replaced by <c>***</c>: for error records that name what the user typed.
+    /// </summary>
+    public static string RedactText(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, "(?<=://[^/@:\\s]*:)[^/\\s]*(?=@)", "***");
 
     /// <summary>Parses an upstream URL; on failure <paramref name="error"/> says why (without echoing a password).</summary>
     public static bool TryParse(string text, out UpstreamAddress? address, out string? error)

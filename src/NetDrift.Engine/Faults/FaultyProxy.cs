@@ -60,6 +60,13 @@ public sealed class FaultyProxy : IAsyncDisposable
     /// <summary>True until stopped, refusing or not.</summary>
     public bool IsRunning => Volatile.Read(ref _stopTask) is null;
 
+    /// <summary>
+    /// <see cref="Start(string, FaultyProxyOptions, int, IPAddress?, ILogger?, Random?)"/> on loopback without a
+    /// logger, for callers that must not name a Microsoft.Extensions.Logging type: the cmdlet assembly,
+    /// which loads outside the engine's private AssemblyLoadContext.
+    /// </summary>
+    public static FaultyProxy Start(string name, FaultyProxyOptions options, int port) => Start(name, options, port, address: null);
+
     /// <summary>Validates, binds (port 0 = a free one) and starts serving.</summary>
     /// <exception cref="ArgumentException">A bad name, port or option (its ParamName says which).</exception>
     /// <exception cref="SocketException">The port is taken.</exception>

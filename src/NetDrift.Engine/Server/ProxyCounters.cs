@@ -81,9 +81,25 @@ public sealed class ProxyCounters
         }
     }
 
-    /// <summary>Refusals by cause since start (monotonic).</summary>
+    /// <summary>
+    /// Refusals by cause since start (monotonic). Not an <see cref="System.Collections.IDictionary"/>:
+    /// PowerShell's ConvertTo-Json refuses dictionaries with non-string keys, and it reaches this
+    /// through ProxyInfo.Engine.
+    /// </summary>
     public IReadOnlyDictionary<RejectionCause, long> RejectedBy =>
-        Enum.GetValues<RejectionCause>().ToDictionary(c => c, c => Volatile.Read(ref _rejectedBy[(int)c]));
+        new RejectionCounts(Enum.GetValues<RejectionCause>().ToDictionary(c => c, c => Volatile.Read(ref _rejectedBy[(int)c])));
+
+    private sealed class RejectionCounts(Dictionary<RejectionCause, long> counts) : IReadOnlyDictionary<RejectionCause, long>
+    {
+        public long this[RejectionCause key] => counts[key];
+        public IEnumerable<RejectionCause> Keys => counts.Keys;
+        public IEnumerable<long> Values => counts.Values;
+        public int Count => counts.Count;
+        public bool ContainsKey(RejectionCause key) => counts.ContainsKey(key);
+        public bool TryGetValue(RejectionCause key, out long value) => counts.TryGetValue(key, out value);
+        public IEnumerator<KeyValuePair<RejectionCause, long>> GetEnumerator() => counts.GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>Zeroes counts; the active gauge stays and the peak restarts from it.</summary>
     internal void Reset()

@@ -77,6 +77,14 @@ public sealed partial class ProxyServer : IAsyncDisposable
         return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides };
     }
 
+    /// <summary>
+    /// <see cref="Start(string, NetDriftConfig, string?, ILoggerFactory?, TimeProvider?, Func{NetDriftConfig, NetDriftConfig}?, Random?)"/>
+    /// with the config's own logging, for callers that must not name a Microsoft.Extensions.Logging
+    /// type: the cmdlet assembly, which loads outside the engine's private AssemblyLoadContext.
+    /// </summary>
+    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath, Func<NetDriftConfig, NetDriftConfig>? overrides) =>
+        Start(name, config, configPath, loggerFactory: null, timeProvider: null, overrides: overrides);
+
     public string Name { get; }
 
     public string? ConfigPath { get; }
