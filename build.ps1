@@ -18,6 +18,15 @@
     Clean    removes out/ and every bin/ and obj/.
     Bench    runs the BenchmarkDotNet benchmarks (tools/NetDrift.Benchmarks) with a short job and
              copies the report to bench/results/stats-recording.md.
+    Fuzz     (not part of Test) SharpFuzz + AFL++ over the request-head parser and chunked bodies
+             for -FuzzSeconds (default 60); see tools/NetDrift.Fuzz/Invoke-Fuzz.ps1. Crash inputs
+             land in tests/NetDrift.Engine.Tests/Http/FuzzRegressions (replayed by Test).
+    Soak     (not part of Test) Build, then -Minutes (default 3) of mixed traffic through faulty
+             upstreams, then fd/thread/memory and counter checks; writes bench/results/soak.md.
+             See tools/Soak/Invoke-Soak.ps1.
+
+    Test also measures NetDrift.Engine's line coverage (coverlet) and prints it just before the
+    final line.
 
     Run it as `dotnet tool restore; dotnet pwsh ./build.ps1 <Task>` (PowerShell is a local tool).
 
@@ -26,7 +35,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean', 'Bench', 'Fuzz', 'Soak')]
     [string] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -41,7 +50,13 @@ param(
     [switch] $NoBuild,
 
     # Package: the folder to write the package into (default out/package).
-    [string] $PackagePath
+    [string] $PackagePath,
+
+    # Fuzz: how long afl-fuzz runs, in seconds.
+    [int] $FuzzSeconds = 60,
+
+    # Soak: how long the traffic runs, in minutes.
+    [double] $Minutes = 3
 )
 
 Set-StrictMode -Version Latest
@@ -64,6 +79,8 @@ $OriginProject = Join-Path $RepoRoot 'tests/NetDrift.TestOrigin/NetDrift.TestOri
 $PesterProject = Join-Path $RepoRoot 'tools/Pester/Pester.Restore.csproj'
 $PesterRunner = Join-Path $RepoRoot 'tools/Pester/Invoke-PesterRun.ps1'
 $TestHelpers = Join-Path $RepoRoot 'pester/_TestHelpers.psm1'
+# Set by the xunit run when it measured coverage; printed just before the final count.
+$script:EngineCoverage = $null
 
 # The names the Pester network namespace resolves to 127.0.0.1 (HttpClient sends nothing for a
 # loopback address through a proxy, so suites address the origin by name).
@@ -236,7 +253,9 @@ function Invoke-XunitSuite {
     if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
     $trx = Join-Path $dir 'xunit.trx'
     $code = Invoke-Native (Get-DotNetHost) -AllowFailure @('test', $XunitProject, '-c', $Configuration,
-        '--nologo', '--verbosity', 'minimal', '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $dir)
+        '--nologo', '--verbosity', 'minimal', '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $dir,
+        '--collect', 'XPlat Code Coverage', '--settings', (Write-CoverageSettings $dir))
+    $script:EngineCoverage = Get-EngineCoverage $dir
     if (-not (Test-Path $trx)) {
         if ($code -eq 0) { return New-SuiteResult -Name 'xunit' -Problem 'no tests found' }
         return New-CrashedSuite 'xunit' "dotnet test exited with $code and wrote no results (build error?)"
@@ -449,6 +468,7 @@ function Invoke-Test {
     $passed = ($suites | Measure-Object Passed -Sum).Sum
     $failed = ($suites | Measure-Object Failed -Sum).Sum
     $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+    if ($script:EngineCoverage) { Write-Host $script:EngineCoverage }
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { 1 } else { 0 }
 }
@@ -552,6 +572,73 @@ function Invoke-Bench {
     Write-Host 'Report: bench/results/plain-http.md'
 }
 
+# coverlet's settings: only NetDrift.Engine is measured, as cobertura.
+function Write-CoverageSettings([string] $Folder) {
+    $null = New-Item -ItemType Directory -Path $Folder -Force
+    $path = Join-Path $Folder 'coverage.runsettings'
+    Set-Content -LiteralPath $path -Encoding utf8NoBOM -Value @'
+<RunSettings>
+  <DataCollectionRunSettings>
+    <DataCollectors>
+      <DataCollector friendlyName="XPlat code coverage">
+        <Configuration>
+          <Format>cobertura</Format>
+          <Include>[NetDrift.Engine]*</Include>
+          <ExcludeByAttribute>GeneratedCodeAttribute</ExcludeByAttribute>
+        </Configuration>
+      </DataCollector>
+    </DataCollectors>
+  </DataCollectionRunSettings>
+</RunSettings>
+'@
+    $path
+}
+
+# The line rate of NetDrift.Engine in the cobertura file coverlet wrote under the results folder.
+function Get-EngineCoverage([string] $ResultsFolder) {
+    $file = Get-ChildItem -LiteralPath $ResultsFolder -Recurse -Filter 'coverage.cobertura.xml' -ErrorAction Ignore |
+        Sort-Object LastWriteTime | Select-Object -Last 1
+    if (-not $file) { return 'engine line coverage: not measured (no coverage.cobertura.xml)' }
+    $doc = [xml](Get-Content -Raw $file.FullName)
+    $package = $doc.SelectSingleNode("//package[@name='NetDrift.Engine']")
+    $lines = @($package.SelectNodes('.//class/lines/line'))
+    # A line can appear under several classes (lambdas, async state machines): count it once.
+    $byLine = @{}
+    foreach ($line in $lines) {
+        $key = "$($line.ParentNode.ParentNode.GetAttribute('filename')):$($line.GetAttribute('number'))"
+        $byLine[$key] = [Math]::Max([long]$byLine[$key], [long]$line.GetAttribute('hits'))
+    }
+    $covered = @($byLine.Values | Where-Object { $_ -gt 0 }).Count
+    if (-not $byLine.Count) { return 'engine line coverage: not measured (NetDrift.Engine not in the report)' }
+    'engine line coverage: {0:0.0}% ({1} of {2} lines; {3})' -f (100.0 * $covered / $byLine.Count), $covered, $byLine.Count,
+        [IO.Path]::GetRelativePath($RepoRoot, $file.FullName)
+}
+
+# The fuzz project is outside NetDrift.sln; afl-fuzz (Debian's afl++) drives it.
+function Invoke-Fuzz {
+    Write-Step "Fuzz ($FuzzSeconds s)"
+    $pwsh = Get-PwshLaunch
+    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'tools/NetDrift.Fuzz/Invoke-Fuzz.ps1'),
+            '-RepoRoot', $RepoRoot, '-DotNet', (Get-DotNetHost), '-Seconds', "$FuzzSeconds")) | Out-Host
+    $LASTEXITCODE
+}
+
+function Invoke-Soak {
+    Invoke-Build
+    $dotnet = Get-DotNetHost
+    Invoke-Native $dotnet @('publish', $OriginProject, '-c', $Configuration, '-o', $OriginOut, '--nologo', '-v', 'quiet')
+    Write-Step "Soak ($Minutes min)"
+    $manifest = Join-Path $ModuleOut 'NetDrift.psd1'
+    $script = Join-Path $RepoRoot 'tools/Soak/Invoke-Soak.ps1'
+    $command = "Import-Module -Name '$($manifest -replace "'", "''")' -ErrorAction Stop; " +
+    "& '$($script -replace "'", "''")' -RepoRoot '$($RepoRoot -replace "'", "''")' -Minutes $([string]::Format([Globalization.CultureInfo]::InvariantCulture, '{0}', $Minutes)); exit `$LASTEXITCODE"
+    $env:NETDRIFT_TEST_ORIGIN = Join-Path $OriginOut 'NetDrift.TestOrigin.dll'
+    $env:NETDRIFT_TEST_DOTNET = $dotnet
+    $pwsh = Get-PwshLaunch
+    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-Command', $command)) | Out-Host
+    $LASTEXITCODE
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
@@ -566,7 +653,7 @@ function Invoke-Clean {
 
 Push-Location $RepoRoot
 try {
-    # Only Test and Demo decide the exit code; anything else a task writes is not a result.
+    # Only Test, Demo, Fuzz and Soak decide the exit code; anything else a task writes is not a result.
     $exitCode = switch ($Task) {
         'Build' { $null = Invoke-Build; 0 }
         'Test' { Invoke-Test | Select-Object -Last 1 }
@@ -574,6 +661,8 @@ try {
         'Package' { $null = Invoke-Package; 0 }
         'Clean' { $null = Invoke-Clean; 0 }
         'Bench' { $null = Invoke-Bench; 0 }
+        'Fuzz' { Invoke-Fuzz | Select-Object -Last 1 }
+        'Soak' { Invoke-Soak | Select-Object -Last 1 }
     }
 }
 catch {

@@ -12,6 +12,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('NetDrift.Format.ps1xml')
+    TypesToProcess       = @('NetDrift.Types.ps1xml')
 
     # Explicit lists: PowerShell exports only what the assembly really defines, so a cmdlet listed
     # here before it is written is simply absent, not an error.

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetDrift.Engine.Configuration;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -26,7 +27,8 @@ public sealed class AddNetDriftUpstreamCommand : PSCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string Note { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     protected override void ProcessRecord()
@@ -39,7 +41,7 @@ public sealed class AddNetDriftUpstreamCommand : PSCmdlet
         }
         catch (ConfigException e)
         {
-            WriteError(CmdletErrors.Record(e, ErrorIds.InvalidUpstream, ErrorCategory.InvalidArgument, Url));
+            WriteError(CmdletErrors.Record(e, ErrorIds.InvalidUpstream, ErrorCategory.InvalidArgument, UpstreamAddress.RedactText(Url)));
             return;
         }
         if (!ShouldProcess($"{config.Name} ({config.Url.Redacted}) on proxy {server.Name}", "Add upstream"))

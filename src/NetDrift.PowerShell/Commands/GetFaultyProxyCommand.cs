@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetDrift.PowerShell.Session;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -11,6 +12,7 @@ public sealed class GetFaultyProxyCommand : PSCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(FaultyProxyNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void ProcessRecord()

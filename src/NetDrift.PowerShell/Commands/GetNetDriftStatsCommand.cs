@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetDrift.Engine.Stats;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -10,11 +11,13 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
 {
     /// <summary>A proxy name or ProxyInfo; may be omitted when exactly one proxy runs.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     /// <summary>Only these upstreams (wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(UpstreamNameCompleter))]
     public string[]? Upstream { get; set; }
 
     // An int behind an engine enum: PowerShell loads this type (GetExportedTypes) before the module's

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -10,6 +11,7 @@ public sealed class GetNetDriftUpstreamCommand : PSCmdlet
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UpstreamNameCompleter))]
     public string[]? Name { get; set; }
 
     [Parameter]
@@ -17,6 +19,7 @@ public sealed class GetNetDriftUpstreamCommand : PSCmdlet
     public string? Tag { get; set; }
 
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     protected override void ProcessRecord()

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -12,9 +13,12 @@ public sealed class RemoveNetDriftUpstreamCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [Alias("Upstream")]
+    [ArgumentCompleter(typeof(UpstreamNameCompleter))]
     public string[] Name { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     protected override void ProcessRecord()

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -8,6 +9,7 @@ namespace NetDrift.PowerShell.Commands;
 public sealed class ResetNetDriftStatsCommand : PSCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     protected override void ProcessRecord()

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NetDrift.Engine.Faults;
 using NetDrift.PowerShell.Session;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -11,6 +12,7 @@ public sealed class SetFaultyProxyCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(FaultyProxyNameCompleter))]
     public string[] Name { get; set; } = [];
 
     // An int behind an engine enum: PowerShell loads this type (GetExportedTypes) before the module's

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -9,6 +10,8 @@ public sealed class SetNetDriftUpstreamCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [Alias("Upstream")]
+    [ArgumentCompleter(typeof(UpstreamNameCompleter))]
     public string[] Name { get; set; } = [];
 
     [Parameter]
@@ -19,6 +22,7 @@ public sealed class SetNetDriftUpstreamCommand : PSCmdlet
     public bool? Enabled { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     [Parameter]

@@ -4,18 +4,26 @@ using System.Runtime.InteropServices;
 using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Server;
+using NetDrift.PowerShell.Completion;
+using NetDrift.PowerShell.Jobs;
 using NetDrift.PowerShell.Session;
 
 namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
 /// Starts a balancing proxy from a config file (else the embedded default) with parameters
-/// overriding the file. With -Wait, serves until Ctrl+C or SIGTERM, then drains and stops.
+/// overriding the file. With -Wait, serves until Ctrl+C or SIGTERM, then drains and stops; with
+/// -AsJob, returns a job that owns the proxy.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "NetDriftProxy")]
-[OutputType(typeof(ProxyInfo))]
+[Cmdlet(VerbsLifecycle.Start, "NetDriftProxy", DefaultParameterSetName = Run)]
+[OutputType(typeof(ProxyInfo), ParameterSetName = [Run, WaitSet])]
+[OutputType(typeof(NetDriftProxyJob), ParameterSetName = [AsJobSet])]
 public sealed class StartNetDriftProxyCommand : PSCmdlet
 {
+    private const string Run = "Run";
+    private const string WaitSet = "Wait";
+    private const string AsJobSet = "AsJob";
+
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>The JSON config file (the Go NetDrift schema, extended).</summary>
@@ -65,15 +73,34 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
     public SwitchParameter WatchConfig { get; set; }
 
     /// <summary>Serve until Ctrl+C or SIGTERM, then drain and stop.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = WaitSet, Mandatory = true)]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>With -Wait: how long open tunnels may finish after Ctrl+C or SIGTERM.</summary>
+    /// <summary>Return a job that owns the proxy (Get-Job, Receive-Job, Stop-Job, Remove-Job).</summary>
+    [Parameter(ParameterSetName = AsJobSet, Mandatory = true)]
+    public SwitchParameter AsJob { get; set; }
+
+    /// <summary>Print (-Wait) or record (-AsJob) a one-line status every -StatusInterval.</summary>
+    [Parameter(ParameterSetName = WaitSet)]
+    [Parameter(ParameterSetName = AsJobSet)]
+    public SwitchParameter ShowStatus { get; set; }
+
+    /// <summary>How often -ShowStatus reports.</summary>
+    [Parameter(ParameterSetName = WaitSet)]
+    [Parameter(ParameterSetName = AsJobSet)]
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>With -Wait or -AsJob: how long open tunnels may finish after Ctrl+C, SIGTERM or Stop-Job.</summary>
     [Parameter]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     protected override void EndProcessing()
     {
+        if (ShowStatus && StatusInterval < TimeSpan.FromMilliseconds(100))
+        {
+            ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidInterval, ErrorCategory.InvalidArgument, StatusInterval,
+                "-StatusInterval must be at least 100 ms."));
+        }
         if (WatchConfig && Config is null)
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ConfigNotFound, ErrorCategory.InvalidArgument, null,
@@ -101,7 +128,7 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
         ProxyServer server;
         try
         {
-            server = ProxyServer.Start(name, config, path, overrides: BuildOverrides());
+            server = ProxyServer.Start(name, config, path, BuildOverrides());
         }
         catch (SocketException e)
         {
@@ -119,8 +146,14 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
         {
             server.WatchConfig();
         }
-        var info = new ProxyInfo(server);
-        WriteObject(info);
+        if (AsJob)
+        {
+            var job = new NetDriftProxyJob(server, $"Start-NetDriftProxy -Name '{server.Name}'", DrainTimeout, ShowStatus ? StatusInterval : null);
+            JobRepository.Add(job);
+            WriteObject(job);
+            return;
+        }
+        WriteObject(new ProxyInfo(server));
         if (Wait)
         {
             ServeUntilStopped(server);
@@ -244,7 +277,19 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
             Message = $"NetDrift proxy '{server.Name}' serving on {server.Url}; press Ctrl+C to stop.",
             NoNewLine = false,
         }, ["PSHOST"]);
-        WaitHandle.WaitAny([_stop.Token.WaitHandle, ((IAsyncResult)server.Completion).AsyncWaitHandle]);
+        WaitHandle[] stopped = [_stop.Token.WaitHandle, ((IAsyncResult)server.Completion).AsyncWaitHandle];
+        if (ShowStatus)
+        {
+            // Written from this (the pipeline) thread: engine threads never write to a pipeline.
+            while (WaitHandle.WaitAny(stopped, StatusInterval) == WaitHandle.WaitTimeout)
+            {
+                WriteInformation(new HostInformationMessage { Message = StatusLine.Format(server, DateTimeOffset.Now) }, ["PSHOST", "NetDrift.Status"]);
+            }
+        }
+        else
+        {
+            WaitHandle.WaitAny(stopped);
+        }
         NetDriftSession.ForgetProxy(server);
         server.StopAsync(DrainTimeout).GetAwaiter().GetResult();
     }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NetDrift.Engine.Faults;
 using NetDrift.PowerShell.Session;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -16,6 +17,7 @@ public sealed class StopFaultyProxyCommand : PSCmdlet
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(FaultyProxyNameCompleter))]
     public string[]? Name { get; set; }
 
     [Parameter(ParameterSetName = ByObject, Mandatory = true, ValueFromPipeline = true)]

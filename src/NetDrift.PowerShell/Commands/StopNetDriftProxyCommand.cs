@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NetDrift.Engine.Server;
 using NetDrift.PowerShell.Session;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -18,6 +19,7 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public string[]? Name { get; set; }
 
     [Parameter(ParameterSetName = ByObject, Mandatory = true, ValueFromPipeline = true)]

@@ -2,6 +2,8 @@ using System.Management.Automation;
 using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Tunnel;
+using NetDrift.PowerShell.Completion;
+using NetDrift.PowerShell.Session;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -15,8 +17,9 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>A proxy URL (http://host:port) or a NetDrift.ProxyInfo.</summary>
+    /// <summary>A proxy URL (http://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(TunnelProxyCompleter))]
     public object Proxy { get; set; } = "";
 
     /// <summary>host:port to CONNECT to.</summary>
@@ -93,6 +96,8 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
             ProxyInfo info => info.Url,
             FaultyProxyInfo faulty => faulty.Url,
             Uri uri => uri.ToString(),
+            string name when !name.Contains("://", StringComparison.Ordinal) && NetDriftSession.FindProxy(name) is { } running => running.Url,
+            string name when !name.Contains("://", StringComparison.Ordinal) && NetDriftSession.FindFaultyProxy(name) is { } faulty => faulty.Url,
             _ => value?.ToString() ?? "",
         };
         if (!url.Contains("://", StringComparison.Ordinal))
@@ -102,7 +107,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
         if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || parsed.Port <= 0)
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidProxyUrl, ErrorCategory.InvalidArgument, Proxy,
-                $"-Proxy '{url}' is not an http://host:port proxy URL or a ProxyInfo."));
+                $"-Proxy '{url}' is not an http://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
         }
         return (parsed!.IdnHost.Trim('[', ']'), parsed.Port);
     }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetDrift.Engine.Configuration;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -14,6 +15,7 @@ namespace NetDrift.PowerShell.Commands;
 public sealed class UpdateNetDriftConfigCommand : PSCmdlet
 {
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     /// <summary>The file to apply; by default the one the proxy started from.</summary>

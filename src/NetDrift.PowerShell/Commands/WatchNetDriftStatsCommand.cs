@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetDrift.PowerShell.Watch;
+using NetDrift.PowerShell.Completion;
 
 namespace NetDrift.PowerShell.Commands;
 
@@ -14,6 +15,7 @@ public sealed class WatchNetDriftStatsCommand : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
 
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProxyNameCompleter))]
     public object? Proxy { get; set; }
 
     [Parameter]
