@@ -97,6 +97,8 @@ Describe 'Add-, Remove-, Set- and Get-NetDriftUpstream' {
         $tunnel = Open-Tunnel $proxy.Port
         $tunnel.Status | Should -Match ' 200 '
         Set-NetDriftUpstream -Proxy $proxy -Name "127.0.0.1:$($up[0].Port)" -Enabled $true
+        # Earlier tests' tunnels close asynchronously on the proxy's side: wait until only ours is open.
+        Wait-Until { (Get-NetDriftUpstream -Proxy $proxy -Name 'second').ActiveConnections -eq 1 } -Timeout 0:0:5
 
         Remove-NetDriftUpstream -Proxy $proxy -Name 'second'
         $draining = Get-NetDriftUpstream -Proxy $proxy -Name 'second'
