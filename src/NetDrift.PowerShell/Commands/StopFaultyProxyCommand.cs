@@ -34,19 +34,9 @@ public sealed class StopFaultyProxyCommand : PSCmdlet
             }
             return;
         }
-        foreach (var name in Name ?? ["*"])
+        foreach (var proxy in SessionNames.FaultyProxies(this, Name))
         {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = NetDriftSession.RunningFaultyProxies.Where(p => pattern.IsMatch(p.Name)).ToArray();
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(CmdletErrors.Record(ErrorIds.FaultyProxyNotFound, ErrorCategory.ObjectNotFound, name,
-                    $"No faulty proxy named '{name}' runs in this session."));
-            }
-            foreach (var proxy in matches)
-            {
-                Stop(proxy);
-            }
+            Stop(proxy);
         }
     }
 

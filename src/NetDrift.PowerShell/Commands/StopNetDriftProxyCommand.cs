@@ -38,7 +38,7 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
         _sawInput = true;
         IEnumerable<ProxyServer> targets = ParameterSetName == ByObject
             ? InputObject!.Select(i => i.Server)
-            : Name is null ? NetDriftSession.RunningProxies : ResolveNames(Name);
+            : SessionNames.Proxies(this, Name);
         foreach (var server in targets.ToArray())
         {
             Stop(server);
@@ -52,24 +52,6 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
             foreach (var server in NetDriftSession.RunningProxies)
             {
                 Stop(server);
-            }
-        }
-    }
-
-    private IEnumerable<ProxyServer> ResolveNames(string[] names)
-    {
-        foreach (var name in names)
-        {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = NetDriftSession.RunningProxies.Where(p => pattern.IsMatch(p.Name)).ToArray();
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(CmdletErrors.Record(ErrorIds.ProxyNotFound, ErrorCategory.ObjectNotFound, name,
-                    $"No NetDrift proxy named '{name}' runs in this session."));
-            }
-            foreach (var match in matches)
-            {
-                yield return match;
             }
         }
     }
