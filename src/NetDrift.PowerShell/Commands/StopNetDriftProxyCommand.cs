@@ -64,19 +64,19 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
         }
         NetDriftSession.ForgetProxy(server);
         var stopping = server.StopAsync(DrainTimeout);
-        var progress = new ProgressRecord(1, $"Stopping NetDrift proxy '{server.Name}'", "Draining open tunnels");
+        var activity = $"Stopping NetDrift proxy '{server.Name}'";
         var shown = false;
         while (!stopping.Wait(100))
         {
+            // A new record each time: a host may keep the records it was given (a runspace's
+            // Progress stream does), so reusing one would rewrite what was already shown.
             var open = server.Counters.ActiveConnections;
-            progress.StatusDescription = $"{open} connection(s) still open; closing the rest at the drain timeout ({DrainTimeout})";
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, activity, $"{open} connection(s) still open; closing the rest at the drain timeout ({DrainTimeout})"));
             shown = true;
         }
         if (shown)
         {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, activity, "Stopped") { RecordType = ProgressRecordType.Completed });
         }
         stopping.GetAwaiter().GetResult();
         if (PassThru)
