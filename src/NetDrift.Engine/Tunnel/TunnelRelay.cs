@@ -14,13 +14,16 @@ public static class TunnelRelay
     /// <summary>Pooled buffer size: large enough for bulk throughput, small enough for 10k tunnels.</summary>
     public const int BufferSize = 16 * 1024;
 
-    private enum DirectionEnd { Eof, SourceReset, DestinationReset }
-
     /// <param name="endWithUpstream">For close-delimited plain HTTP: once the upstream is done, so is the client.</param>
-    public static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false)
+    public static Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false) =>
+        RunAsync(client, upstream, activity, counter, endWithUpstream, SplicePump.IsSupported);
+
+    /// <param name="splice">splice(2) through a kernel pipe (Linux; the default there, unless
+    /// NETDRIFT_RELAY=copy) rather than through pooled buffers. Tests run both.</param>
+    internal static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream, bool splice)
     {
-        var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true);
-        var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false);
+        var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true, splice);
+        var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false, splice);
 
         var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
         var firstEnd = await first.ConfigureAwait(false);
@@ -49,7 +52,7 @@ public static class TunnelRelay
     /// Returns false when either side reset.
     /// </summary>
     public static async Task<bool> CopyOneWayAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream) =>
-        await PumpAsync(source, destination, activity, counter, toUpstream).ConfigureAwait(false) == DirectionEnd.Eof;
+        await PumpAsync(source, destination, activity, counter, toUpstream, SplicePump.IsSupported).ConfigureAwait(false) == DirectionEnd.Eof;
 
     private static RelayResult Classify(DirectionEnd end, bool directionIsToClient)
     {
@@ -63,7 +66,12 @@ public static class TunnelRelay
         };
     }
 
-    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream)
+    private static Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice) =>
+        splice
+            ? SplicePump.PumpAsync(source, destination, activity, counter, toUpstream)
+            : CopyPumpAsync(source, destination, activity, counter, toUpstream);
+
+    private static async Task<DirectionEnd> CopyPumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream)
     {
         byte[]? buffer = null;
         try
@@ -121,7 +129,7 @@ public static class TunnelRelay
         }
     }
 
-    private static void ShutdownSend(Socket socket)
+    internal static void ShutdownSend(Socket socket)
     {
         try
         {
@@ -133,3 +141,6 @@ public static class TunnelRelay
         }
     }
 }
+
+/// <summary>How one direction of a relay ended.</summary>
+internal enum DirectionEnd { Eof, SourceReset, DestinationReset }

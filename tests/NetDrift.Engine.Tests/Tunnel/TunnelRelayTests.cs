@@ -5,8 +5,29 @@ using NetDrift.Engine.Tunnel;
 
 namespace NetDrift.Engine.Tests.Tunnel;
 
-public sealed class TunnelRelayTests
+/// <summary>The relay through pooled buffers: the portable path.</summary>
+public sealed class CopyTunnelRelayTests : TunnelRelayTests
 {
+    protected override bool Splice => false;
+}
+
+/// <summary>The relay with splice(2): the default on Linux.</summary>
+public sealed class SpliceTunnelRelayTests : TunnelRelayTests
+{
+    protected override bool Splice => true;
+
+    [Fact]
+    public void IsSupported_OnLinux()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), SplicePump.IsSupported);
+    }
+}
+
+public abstract class TunnelRelayTests
+{
+    /// <summary>Whether the rig's relay splices; only where the platform can.</summary>
+    protected abstract bool Splice { get; }
+
     /// <summary>Two loopback pairs with the relay in the middle: client app ⇄ relay ⇄ upstream app.</summary>
     private sealed class RelayRig : IDisposable
     {
@@ -27,12 +48,12 @@ public sealed class TunnelRelayTests
         public CountingByteCounter Counter { get; } = new();
         public Task<RelayResult> Relay { get; private set; } = Task.FromResult(RelayResult.Completed);
 
-        public static async Task<RelayRig> StartAsync(bool endWithUpstream = false)
+        public static async Task<RelayRig> StartAsync(bool splice, bool endWithUpstream = false)
         {
             var (clientApp, clientSide) = await Loopback.CreatePairAsync();
             var (upstreamSide, upstreamApp) = await Loopback.CreatePairAsync();
             var rig = new RelayRig(clientApp, clientSide, upstreamSide, upstreamApp);
-            rig.Relay = TunnelRelay.RunAsync(clientSide, upstreamSide, rig.Activity, rig.Counter, endWithUpstream);
+            rig.Relay = TunnelRelay.RunAsync(clientSide, upstreamSide, rig.Activity, rig.Counter, endWithUpstream, splice && SplicePump.IsSupported);
             return rig;
         }
 
@@ -70,7 +91,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 15_000)]
     public async Task RunAsync_BulkBothWays_BytesIntactAndCounted()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         var up = RandomBytes(1024 * 1024, 1);
         var down = RandomBytes(512 * 1024 + 7, 2);
 
@@ -87,10 +108,26 @@ public sealed class TunnelRelayTests
         Assert.Equal(down.Length, rig.Counter.Received);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task RunAsync_ReaderFallsBehind_BytesIntactThroughBackPressure()
+    {
+        using var rig = await RelayRig.StartAsync(Splice);
+        var data = RandomBytes(16 * 1024 * 1024, 4);
+        var send = Task.Run(async () => { await Loopback.SendAllAsync(rig.ClientApp, data); rig.ClientApp.Shutdown(SocketShutdown.Send); });
+        // Nobody reads for a while: the relay's destination fills and it must wait for room.
+        await Task.Delay(300);
+
+        Assert.Equal(data, (await Loopback.ReadToEndAsync(rig.UpstreamApp)).Data);
+        await send;
+        rig.UpstreamApp.Shutdown(SocketShutdown.Send);
+        Assert.Equal(RelayResult.Completed, await rig.ResultAsync());
+        Assert.Equal(data.Length, rig.Counter.Sent);
+    }
+
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_ClientHalfCloses_UpstreamSeesEofAndCanStillAnswer()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
 
         await Loopback.SendAllAsync(rig.ClientApp, "request"u8.ToArray());
         rig.ClientApp.Shutdown(SocketShutdown.Send);
@@ -110,7 +147,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_UpstreamHalfCloses_ClientSeesEofAndCanStillSend()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
 
         await Loopback.SendAllAsync(rig.UpstreamApp, "banner"u8.ToArray());
         rig.UpstreamApp.Shutdown(SocketShutdown.Send);
@@ -129,7 +166,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_ClientResets_ClientResetAndUpstreamClosed()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         await Loopback.SendAllAsync(rig.ClientApp, "x"u8.ToArray());
         await Loopback.ReadExactlyAsync(rig.UpstreamApp, 1);
 
@@ -142,7 +179,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_UpstreamResets_UpstreamResetAndClientClosed()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         await Loopback.SendAllAsync(rig.UpstreamApp, "x"u8.ToArray());
         await Loopback.ReadExactlyAsync(rig.ClientApp, 1);
 
@@ -155,7 +192,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_UpstreamResetsAfterClientHalfClose_UpstreamReset()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         rig.ClientApp.Shutdown(SocketShutdown.Send);
         await Loopback.ReadToEndAsync(rig.UpstreamApp);
 
@@ -167,7 +204,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_AbortIdleTimeout_EndsWithIdleTimeout()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         await Loopback.SendAllAsync(rig.ClientApp, "x"u8.ToArray());
         await Loopback.ReadExactlyAsync(rig.UpstreamApp, 1);
 
@@ -182,7 +219,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_AbortAborted_EndsWithAborted()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
 
         rig.Activity.Abort(RelayResult.Aborted);
 
@@ -192,7 +229,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_AbortAfterHalfClose_EndsWithAbortReason()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         rig.ClientApp.Shutdown(SocketShutdown.Send);
         await Loopback.ReadToEndAsync(rig.UpstreamApp);
 
@@ -204,7 +241,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_EndWithUpstream_UpstreamEofEndsTheTunnel()
     {
-        using var rig = await RelayRig.StartAsync(endWithUpstream: true);
+        using var rig = await RelayRig.StartAsync(Splice, endWithUpstream: true);
 
         await Loopback.SendAllAsync(rig.UpstreamApp, "HTTP/1.1 200 OK\r\n\r\nbody"u8.ToArray());
         rig.UpstreamApp.Shutdown(SocketShutdown.Send);
@@ -217,7 +254,7 @@ public sealed class TunnelRelayTests
     [Fact(Timeout = 10_000)]
     public async Task RunAsync_Traffic_TouchesActivity()
     {
-        using var rig = await RelayRig.StartAsync();
+        using var rig = await RelayRig.StartAsync(Splice);
         var before = rig.Activity.LastActivityMilliseconds;
         await Task.Delay(50);
 
