@@ -17,7 +17,7 @@
              -NoBuild packages out/NetDrift as it is; -PackagePath writes elsewhere.
     Clean    removes out/ and every bin/ and obj/.
     Bench    runs the BenchmarkDotNet benchmarks (tools/NetDrift.Benchmarks) with a short job and
-             copies the report to bench/results/stats-recording.md.
+             combines their reports into bench/results/microbenchmarks.md.
     Fuzz     (not part of Test) SharpFuzz + AFL++ over the request-head parser and chunked bodies
              for -FuzzSeconds (default 60); see tools/NetDrift.Fuzz/Invoke-Fuzz.ps1. Crash inputs
              land in tests/NetDrift.Engine.Tests/Http/FuzzRegressions (replayed by Test).
@@ -543,6 +543,25 @@ function Invoke-Package {
     Write-Host "Package: $([IO.Path]::GetRelativePath($RepoRoot, $package)), $([IO.Path]::GetRelativePath($RepoRoot, $versionedDir))"
 }
 
+# Every BenchmarkDotNet report of a run in one file: a heading per benchmark class, its table as
+# BenchmarkDotNet wrote it, and the environment block once (repeated under a class only if it differs).
+function Write-MicrobenchmarkReport([string] $ReportFolder, [string] $Destination) {
+    $reports = @(Get-ChildItem -LiteralPath $ReportFolder -Filter '*-report-github.md' -ErrorAction Ignore | Sort-Object Name)
+    if (-not $reports) { throw "BenchmarkDotNet wrote no report into $ReportFolder." }
+    $environment = $null
+    $sections = foreach ($report in $reports) {
+        $text = (Get-Content -Raw -LiteralPath $report.FullName).Trim() -replace '\r\n', "`n"
+        # A github report is the environment as a fenced block, then the table.
+        if ($text -notmatch '(?s)\A(```.*?\n```)\s*(.*)\z') { throw "$($report.Name) is not a BenchmarkDotNet github report." }
+        $block, $table = $Matches[1], $Matches[2]
+        $environment ??= $block
+        $class = $report.Name -replace '-report-github\.md$' -replace '^.*\.'
+        "## $class`n`n$(if ($block -ne $environment) { "$block`n`n" })$table"
+    }
+    $header = "# Microbenchmarks`n`n``./build.ps1 Bench`` (tools/NetDrift.Benchmarks, ``--job short``), $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd')).`n`n$environment"
+    Set-Content -LiteralPath $Destination -Value ((@($header) + $sections) -join "`n`n") -Encoding utf8NoBOM
+}
+
 # The benchmark project is outside NetDrift.sln, so dotnet build/test never build or run it.
 function Invoke-Bench {
     Write-Step 'Benchmarks'
@@ -554,13 +573,10 @@ function Invoke-Bench {
     Write-Host "> dotnet run -c Release --project tools/NetDrift.Benchmarks -- --filter '*' --job short" -ForegroundColor DarkGray
     & $dotnet run -c Release --project $project -- --filter '*' --job short --artifacts $artifacts | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed with exit code $LASTEXITCODE." }
-    $report = Get-ChildItem -LiteralPath (Join-Path $artifacts 'results') -Filter '*StatsRecordingBenchmarks-report-github.md' -ErrorAction Ignore |
-        Select-Object -First 1
-    if (-not $report) { throw "BenchmarkDotNet wrote no StatsRecordingBenchmarks report into $artifacts/results." }
     $resultsDir = Join-Path $RepoRoot 'bench/results'
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
-    Copy-Item -LiteralPath $report.FullName -Destination (Join-Path $resultsDir 'stats-recording.md') -Force
-    Write-Host 'Report: bench/results/stats-recording.md'
+    Write-MicrobenchmarkReport (Join-Path $artifacts 'results') (Join-Path $resultsDir 'microbenchmarks.md')
+    Write-Host 'Report: bench/results/microbenchmarks.md'
 
     Invoke-Build
     Invoke-Native $dotnet @('publish', $OriginProject, '-c', $Configuration, '-o', $OriginOut, '--nologo', '-v', 'minimal')

@@ -17,8 +17,11 @@ public sealed class LeastLatencyPolicy : ILoadBalancingPolicy
         Upstream? second = null;
         var seen = 0;
         // Reservoir-sample two distinct eligible upstreams in one pass, without allocating.
-        foreach (var candidate in pool.All)
+        // An index loop: foreach over the IReadOnlyList interface would allocate an enumerator per pick.
+        var all = pool.All;
+        for (var i = 0; i < all.Count; i++)
         {
+            var candidate = all[i];
             if (!context.IsEligible(candidate))
             {
                 continue;

@@ -14,8 +14,11 @@ public sealed class StickyPolicy : ILoadBalancingPolicy
     {
         Upstream? best = null;
         var bestScore = double.NegativeInfinity;
-        foreach (var candidate in pool.All)
+        // An index loop: foreach over the IReadOnlyList interface would allocate an enumerator per pick.
+        var all = pool.All;
+        for (var i = 0; i < all.Count; i++)
         {
+            var candidate = all[i];
             if (!context.IsEligible(candidate))
             {
                 continue;

@@ -56,7 +56,7 @@ internal sealed class ConnectForwarder
         using var upstreamSocket = result.TakeSocket();
         try
         {
-            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null), SocketFlags.None).ConfigureAwait(false);
+            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null).AsMemory(), SocketFlags.None).ConfigureAwait(false);
             // Bytes the upstream sent right after its 200, and bytes the client sent right after
             // its CONNECT (an eager TLS ClientHello), belong to the tunnel.
             var upstreamEarly = result.Received!.Leftover;
@@ -67,7 +67,7 @@ internal sealed class ConnectForwarder
             }
             if (clientLeftover.Length > 0)
             {
-                await upstreamSocket.SendAsync(clientLeftover, SocketFlags.None).ConfigureAwait(false);
+                await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                 upstream.Counters.AddSent(clientLeftover.Length);
             }
             result.Received.Dispose();

@@ -197,7 +197,7 @@ internal sealed class PlainHttpForwarder
                 {
                     // Interim (100 Continue, 103 Early Hints): pass it on and wait for the final answer.
                     var interim = PlainHttpHeads.Response(parsed, null, keepAlive: null);
-                    await connection.Socket.SendAsync(interim, SocketFlags.None).ConfigureAwait(false);
+                    await connection.Socket.SendAsync(interim.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                     continue;
                 }
                 response = parsed;
@@ -218,7 +218,7 @@ internal sealed class PlainHttpForwarder
 
             try
             {
-                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient), SocketFlags.None).ConfigureAwait(false);
+                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient).AsMemory(), SocketFlags.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

@@ -315,8 +315,11 @@ public sealed partial class ProxyServer : IAsyncDisposable
         var pool = Pool;
         var context = new PickContext(clientKey, tried, requiredTag: requiredTag, rampDraw: _random.NextDouble(), random: _random);
         trial = false;
-        foreach (var candidate in pool.All)
+        // An index loop: foreach over the IReadOnlyList interface would allocate an enumerator per pick.
+        var all = pool.All;
+        for (var i = 0; i < all.Count; i++)
         {
+            var candidate = all[i];
             if (candidate.Health == UpstreamHealth.Unhealthy && context.Panicking().IsEligible(candidate) && candidate.TryStartTrial())
             {
                 trial = true;

@@ -69,7 +69,7 @@ internal static class SplicePump
                             {
                                 return DirectionEnd.DestinationReset;
                             }
-                            await destination.SendAsync(single, SocketFlags.None).ConfigureAwait(false);
+                            await destination.SendAsync(single.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                         }
                     }
                     catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -169,7 +169,7 @@ internal static class SplicePump
         var buffer = ArrayPool<byte>.Shared.Rent(TunnelRelay.BufferSize);
         try
         {
-            var read = await source.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            var read = await source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
             if (read == 0)
             {
                 TunnelRelay.ShutdownSend(destination);

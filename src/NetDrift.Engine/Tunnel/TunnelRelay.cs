@@ -84,7 +84,7 @@ public static class TunnelRelay
                     await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
-                var read = await source.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                var read = await source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     ShutdownSend(destination);
