@@ -16,8 +16,12 @@
              out/package/NetDrift/<version>/ (what Install-PSResource puts on a module path).
              -NoBuild packages out/NetDrift as it is; -PackagePath writes elsewhere.
     Clean    removes out/ and every bin/ and obj/.
-    Bench    runs the BenchmarkDotNet benchmarks (tools/NetDrift.Benchmarks) with a short job and
-             combines their reports into bench/results/microbenchmarks.md.
+    Bench    (not part of Test) the BenchmarkDotNet microbenchmarks (tools/NetDrift.Benchmarks, short
+             job) into bench/results/microbenchmarks.md, then NetDrift against HAProxy and Squid
+             (tools/Bench/Invoke-ProxyBench.ps1, load from tools/NetDrift.LoadGen) into
+             bench/results/latest.md and latest.json. -BenchRounds (default 3) sets the rounds,
+             -GoNetDrift <binary> adds the Go NetDrift, -SkipMicro skips BenchmarkDotNet,
+             -BenchQuick runs small sizes (a smoke run; its figures are not for the README).
     Fuzz     (not part of Test) SharpFuzz + AFL++ over the request-head parser and chunked bodies
              for -FuzzSeconds (default 60); see tools/NetDrift.Fuzz/Invoke-Fuzz.ps1. Crash inputs
              land in tests/NetDrift.Engine.Tests/Http/FuzzRegressions (replayed by Test).
@@ -56,7 +60,19 @@ param(
     [int] $FuzzSeconds = 60,
 
     # Soak: how long the traffic runs, in minutes.
-    [double] $Minutes = 3
+    [double] $Minutes = 3,
+
+    # Bench: rounds of the contender comparison (medians over them).
+    [int] $BenchRounds = 3,
+
+    # Bench: a Go NetDrift binary (restyler/netdrift's cmd/proxy, built outside this repo) to measure beside.
+    [string] $GoNetDrift,
+
+    # Bench: skip the BenchmarkDotNet microbenchmarks.
+    [switch] $SkipMicro,
+
+    # Bench: small sizes and short runs, to check the runner end to end.
+    [switch] $BenchQuick
 )
 
 Set-StrictMode -Version Latest
@@ -566,26 +582,33 @@ function Write-MicrobenchmarkReport([string] $ReportFolder, [string] $Destinatio
 function Invoke-Bench {
     Write-Step 'Benchmarks'
     $dotnet = Get-DotNetHost
-    $project = Join-Path $RepoRoot 'tools/NetDrift.Benchmarks'
-    $artifacts = Join-Path $OutDir 'bench'
-    if (Test-Path $artifacts) { Remove-Item -Recurse -Force $artifacts }
-    # Not through Invoke-Native: pwsh on Unix globs a '*' that comes in an array, not a literal one.
-    Write-Host "> dotnet run -c Release --project tools/NetDrift.Benchmarks -- --filter '*' --job short" -ForegroundColor DarkGray
-    & $dotnet run -c Release --project $project -- --filter '*' --job short --artifacts $artifacts | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed with exit code $LASTEXITCODE." }
     $resultsDir = Join-Path $RepoRoot 'bench/results'
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
-    Write-MicrobenchmarkReport (Join-Path $artifacts 'results') (Join-Path $resultsDir 'microbenchmarks.md')
-    Write-Host 'Report: bench/results/microbenchmarks.md'
+    if (-not $SkipMicro) {
+        $project = Join-Path $RepoRoot 'tools/NetDrift.Benchmarks'
+        $artifacts = Join-Path $OutDir 'bench'
+        if (Test-Path $artifacts) { Remove-Item -Recurse -Force $artifacts }
+        # Not through Invoke-Native: pwsh on Unix globs a '*' that comes in an array, not a literal one.
+        Write-Host "> dotnet run -c Release --project tools/NetDrift.Benchmarks -- --filter '*' --job short" -ForegroundColor DarkGray
+        & $dotnet run -c Release --project $project -- --filter '*' --job short --artifacts $artifacts | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "The benchmarks failed with exit code $LASTEXITCODE." }
+        Write-MicrobenchmarkReport (Join-Path $artifacts 'results') (Join-Path $resultsDir 'microbenchmarks.md')
+        Write-Host 'Report: bench/results/microbenchmarks.md'
+    }
 
     Invoke-Build
-    Invoke-Native $dotnet @('publish', $OriginProject, '-c', $Configuration, '-o', $OriginOut, '--nologo', '-v', 'minimal')
+    $loadGenOut = Join-Path $OutDir 'loadgen'
+    Invoke-Native $dotnet @('publish', (Join-Path $RepoRoot 'tools/NetDrift.LoadGen'), '-c', 'Release', '-o', $loadGenOut, '--nologo', '-v', 'minimal')
+    $arguments = @('-ModuleManifest', (Join-Path $ModuleOut 'NetDrift.psd1'), '-LoadGen', (Join-Path $loadGenOut 'NetDrift.LoadGen.dll'),
+        '-Rounds', "$BenchRounds")
+    $arguments += if ($BenchQuick) {
+        @('-ResultsDir', (Join-Path $OutDir 'bench-quick'), '-Seconds', '2', '-SingleStreamBytes', '209715200', '-MultiStreamBytes', '26214400', '-IdleTunnels', '1000')
+    } else { @('-ResultsDir', $resultsDir) }
+    if ($GoNetDrift) { $arguments += @('-GoNetDrift', (Resolve-Path $GoNetDrift).Path) }
     $pwsh = Get-PwshLaunch
-    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-File', (Join-Path $RepoRoot 'tools/Bench/Measure-PlainHttp.ps1'),
-        '-ModuleManifest', (Join-Path $ModuleOut 'NetDrift.psd1'), '-OriginDll', (Join-Path $OriginOut 'NetDrift.TestOrigin.dll'),
-        '-ResultsPath', (Join-Path $resultsDir 'plain-http.md'))) | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw "The plain HTTP benchmark failed with exit code $LASTEXITCODE." }
-    Write-Host 'Report: bench/results/plain-http.md'
+    & $pwsh.FilePath @($pwsh.Arguments + @('-NoProfile', '-File', (Join-Path $RepoRoot 'tools/Bench/Invoke-ProxyBench.ps1')) + $arguments) | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The proxy benchmark failed with exit code $LASTEXITCODE." }
+    Write-Host "Report: $(if ($BenchQuick) { 'out/bench-quick' } else { 'bench/results' })/latest.md"
 }
 
 # coverlet's settings: only NetDrift.Engine is measured, as cobertura.

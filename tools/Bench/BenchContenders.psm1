@@ -38,12 +38,14 @@ function Start-Contender {
         }
         'haproxy' {
             # A pure L4 balancer: the client's CONNECT and credentials pass through to an upstream.
+            # splice-auto: HAProxy splices bulk transfers as NetDrift does (off by default); its pipes
+            # count against the descriptor limit, hence maxpipes.
             $port = Get-FreePort
             $servers = for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) { "    server u$i 127.0.0.1:$($Setup.UpstreamPorts[$i])" }
             $config = Join-Path $dir 'haproxy.cfg'
             Set-Content -LiteralPath $config -Value (@(
-                'global', "    maxconn $($Setup.MaxConnections)", '    log stderr format raw local0 emerg',
-                'defaults', '    mode tcp', '    timeout connect 5s', '    timeout client 600s', '    timeout server 600s',
+                'global', "    maxconn $($Setup.MaxConnections)", '    maxpipes 256', '    log stderr format raw local0 emerg',
+                'defaults', '    mode tcp', '    option splice-auto', '    timeout connect 5s', '    timeout client 600s', '    timeout server 600s',
                 'frontend front', "    bind 127.0.0.1:$port", '    default_backend upstreams',
                 'backend upstreams', '    balance roundrobin') + $servers)
             $process = Start-BenchProcess -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $config) -LogPath $log -DrainOutput

@@ -3,7 +3,7 @@
 Set-StrictMode -Version Latest
 
 function Get-Median([double[]] $Values) {
-    if (-not $Values -or $Values.Count -eq 0) { return $null }
+    if ($null -eq $Values -or $Values.Count -eq 0) { return $null }
     $sorted = [double[]]($Values | Sort-Object)
     $middle = [int][math]::Floor($sorted.Count / 2)
     if ($sorted.Count % 2 -eq 1) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }

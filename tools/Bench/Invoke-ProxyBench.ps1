@@ -50,11 +50,11 @@ $dotnet = (Get-Command dotnet).Source
 # A front holds two sockets per tunnel; the machine's hard limit on descriptors may not allow
 # the requested number (the figure is per tunnel, so fewer tunnels still measure it).
 $fileLimit = Get-BenchFileLimit
-$idleCount = [math]::Min($IdleTunnels, [int][math]::Floor(($fileLimit - 512) / 2))
+$idleCount = [math]::Min($IdleTunnels, [int][math]::Floor(($fileLimit - 1300) / 2))
 $setup = @{
     WorkDir = $workDir; ModuleManifest = (Resolve-Path $ModuleManifest).Path; GoNetDrift = $GoNetDrift
     UpstreamUser = 'bench-up'; UpstreamPassword = 'up-secret-1'; ClientUser = 'bench'; ClientPassword = 'client-secret-1'
-    MaxConnections = [int][math]::Floor(($fileLimit - 100) / 2); FileLimit = $fileLimit
+    MaxConnections = [int][math]::Floor(($fileLimit - 1200) / 2); FileLimit = $fileLimit
 }
 
 function Invoke-LoadGen([string[]] $Arguments) {
@@ -106,7 +106,7 @@ try {
         # Rotate the order each round so no contender always runs first (or last) on a warm machine.
         $order = @($Contenders | Select-Object -Skip (($round - 1) % $Contenders.Count)) + @($Contenders | Select-Object -First (($round - 1) % $Contenders.Count))
         foreach ($name in $order) {
-            Write-Host "round $round/$Rounds: $name" -ForegroundColor Cyan
+            Write-Host "round $round/${Rounds}: $name" -ForegroundColor Cyan
             $contender = Start-Contender -Name $name -Setup $setup
             try {
                 $auth = @('--proxy', "127.0.0.1:$($contender.Port)", '--user', $contender.User, '--password', $contender.Password)
@@ -146,7 +146,7 @@ $medians = Get-BenchMedians $samples.ToArray()
 $cpuModel = (Get-Content /proc/cpuinfo | Where-Object { $_ -match '^model name\s*:\s*(.+)$' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
 $run = @{
     Date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm') + ' UTC'
-    Machine = "$([Environment]::ProcessorCount) cores ($cpuModel), $([math]::Round((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB) GiB, $([Runtime.InteropServices.RuntimeInformation]::OSDescription)"
+    Machine = "$([Environment]::ProcessorCount) cores ($cpuModel), $([math]::Round([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1MB)) GiB, $([Runtime.InteropServices.RuntimeInformation]::OSDescription)"
     Rounds = $Rounds; Command = 'dotnet pwsh ./build.ps1 Bench'
 }
 $descriptions = @(

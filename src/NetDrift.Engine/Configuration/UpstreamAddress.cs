@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Configuration;
@@ -19,6 +21,22 @@ public sealed class UpstreamAddress
         ProxyAuthorization = credentials?.ToHeaderValue();
         var userPart = credentials is { } c ? Uri.EscapeDataString(c.UserName) + ":***@" : "";
         Redacted = $"{scheme}://{userPart}{Authority}";
+        // An IP literal is dialed as it is: a DnsEndPoint would go through name resolution and
+        // the multi-address connect path on every single dial.
+        EndPoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+    }
+
+    /// <summary>Where to dial: an <see cref="IPEndPoint"/> for an address, else a name to resolve.</summary>
+    internal EndPoint EndPoint { get; }
+
+    /// <summary>A TCP socket for <see cref="EndPoint"/>: of its family for an address, dual-mode for a name.</summary>
+    internal Socket NewSocket()
+    {
+        var socket = EndPoint is IPEndPoint ip
+            ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
+        return socket;
     }
 
     public string Host { get; }

@@ -53,12 +53,12 @@ internal static class HealthProbe
     private static async Task<(bool Connected, TimeSpan Latency, string Detail)> ConnectAsync(UpstreamAddress address, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var socket = address.NewSocket();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            await socket.ConnectAsync(new DnsEndPoint(address.Host, address.Port), deadline.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(address.EndPoint, deadline.Token).ConfigureAwait(false);
             return (true, Stopwatch.GetElapsedTime(started), "");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

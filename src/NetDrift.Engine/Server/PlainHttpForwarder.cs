@@ -88,7 +88,7 @@ internal sealed class PlainHttpForwarder
             var upstreamConnection = pooled;
             if (upstreamConnection is null)
             {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                var socket = config.Url.NewSocket();
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
                 deadline.CancelAfter(Remaining(timeout, started));
                 (FailureCause Cause, string Message)? failed;

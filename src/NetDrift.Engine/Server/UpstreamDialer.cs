@@ -37,7 +37,7 @@ internal static class UpstreamDialer
         TimeSpan timeout, int maxHeaderBytes, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = upstream.Url.NewSocket();
         var handedOff = false;
         try
         {
@@ -103,7 +103,7 @@ internal static class UpstreamDialer
     {
         try
         {
-            await socket.ConnectAsync(new DnsEndPoint(upstream.Url.Host, upstream.Url.Port), deadline).ConfigureAwait(false);
+            await socket.ConnectAsync(upstream.Url.EndPoint, deadline).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
