@@ -38,10 +38,17 @@ public sealed class SocketInput : IDisposable
 
     /// <summary>
     /// Receives more bytes after those buffered; returns how many arrived (0: the peer closed its
-    /// sending half). Waits without a buffer when nothing is pending.
+    /// sending half). Waits without a buffer when nothing is pending, unless
+    /// <paramref name="expectSoon"/> says the bytes are due at once: then the zero-byte wait
+    /// would only cost a system call.
     /// </summary>
-    public async ValueTask<int> FillAsync(int maxBuffered, CancellationToken cancellationToken)
+    public async ValueTask<int> FillAsync(int maxBuffered, CancellationToken cancellationToken, bool expectSoon = false)
     {
+        if (_buffer is null && expectSoon)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
+            _start = _end = 0;
+        }
         if (_buffer is null)
         {
             await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -81,9 +88,12 @@ public sealed class SocketInput : IDisposable
     /// <summary>
     /// Reads until a whole head is buffered (at most <paramref name="maxBytes"/>), within
     /// <paramref name="timeout"/>. On Complete the head is the first <paramref name="headLength"/>
-    /// buffered bytes; the caller parses then consumes them.
+    /// buffered bytes; the caller parses then consumes them. <paramref name="expectSoon"/>: the head
+    /// is due now (an upstream's answer to what NetDrift just sent), so read it with a buffer
+    /// straight away rather than first waiting without one. Never for clients: a silent client
+    /// must not hold a buffer.
     /// </summary>
-    public async ValueTask<(HeadReadStatus Status, int HeadLength)> ReadHeadAsync(int maxBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<(HeadReadStatus Status, int HeadLength)> ReadHeadAsync(int maxBytes, TimeSpan timeout, CancellationToken cancellationToken, bool expectSoon = false)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -107,7 +117,7 @@ public sealed class SocketInput : IDisposable
                         return (HeadReadStatus.TooLarge, 0);
                     }
                 }
-                var read = await FillAsync(maxBytes + 1, deadline.Token).ConfigureAwait(false);
+                var read = await FillAsync(maxBytes + 1, deadline.Token, expectSoon).ConfigureAwait(false);
                 if (read < 0)
                 {
                     return (HeadReadStatus.TooLarge, 0);

@@ -177,7 +177,7 @@ internal sealed class PlainHttpForwarder
             var input = upstreamConnection.Input;
             while (true)
             {
-                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), bodyFailed.Token).ConfigureAwait(false);
+                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), bodyFailed.Token, expectSoon: true).ConfigureAwait(false);
                 if (status != HeadReadStatus.Complete)
                 {
                     if (reused && body is null && status is HeadReadStatus.ClosedBeforeHead or HeadReadStatus.Reset)

@@ -11,7 +11,7 @@ namespace NetDrift.Engine.Tunnel;
 internal sealed class SplicePipe : IDisposable
 {
     /// <summary>Bytes one splice may move; the pipe is sized to hold them.</summary>
-    public const int Capacity = 256 * 1024;
+    public const int Capacity = 1024 * 1024;
 
     private const int MaxPooled = 64;
     private static readonly ConcurrentQueue<SplicePipe> Pool = new();
@@ -43,7 +43,8 @@ internal sealed class SplicePipe : IDisposable
         {
             return null;
         }
-        // Bigger than the default 64 KiB: fewer splices per megabyte. Best effort.
+        // Bigger than the default 64 KiB: fewer splices per megabyte (Go's splice moves up to 1 MiB
+        // too). Best effort: a user's pipe-page quota may refuse it, and the default size still works.
         _ = LinuxSyscalls.Fcntl(fds[1], LinuxSyscalls.F_SETPIPE_SZ, Capacity);
         return new SplicePipe(fds[0], fds[1]);
     }

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace NetDrift.Engine.Tunnel;
 
 /// <summary>
-/// One tunnel direction on Linux with splice(2): bytes go socket → pipe → socket inside the kernel,
+/// One bulk tunnel direction on Linux with splice(2): bytes go socket → pipe → socket inside the kernel,
 /// as Go's io.Copy does between TCP connections, instead of being copied into a user buffer and
 /// back. Waiting stays with .NET's event loop: a zero-byte receive waits for data, and when the
 /// destination is full the next byte is sent the ordinary way, which waits for room.
@@ -19,30 +19,43 @@ internal static class SplicePump
     {
         SplicePipe? pipe = null;
         byte[]? single = null;
+        var emptyWakes = 0;
         var sourceHandle = source.SafeHandle;
         var destinationHandle = destination.SafeHandle;
         try
         {
             while (true)
             {
-                // Wait for data holding no pipe: an idle direction costs nothing but the wait.
-                await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                pipe = SplicePipe.Rent();
+                var woke = false;
+                if (pipe is null)
+                {
+                    // Wait for data holding no pipe: an idle direction costs nothing but the wait.
+                    await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    pipe = SplicePipe.Rent();
+                    woke = true;
+                }
                 var moved = pipe is null ? -1 : SpliceIn(sourceHandle, pipe);
                 if (moved == 0)
                 {
                     TunnelRelay.ShutdownSend(destination);
                     return DirectionEnd.Eof;
                 }
+                if (moved < 0 && pipe is not null)
+                {
+                    SplicePipe.Return(pipe);
+                    pipe = null;
+                    // Drained: wait again. Woken yet with nothing to read is rare (the previous
+                    // splice took it); .NET's zero-byte receive peeks, so that wait is real too,
+                    // and should it keep waking for nothing, the buffered read below waits instead.
+                    if (!woke || ++emptyWakes < 3)
+                    {
+                        continue;
+                    }
+                }
                 if (moved < 0)
                 {
-                    // No pipe to be had, or woken without data (the wait can end on other socket
-                    // events): one ordinary read, which waits properly, guarantees progress.
-                    if (pipe is not null)
-                    {
-                        SplicePipe.Return(pipe);
-                        pipe = null;
-                    }
+                    // No pipe to be had (out of descriptors), or empty wakes: one buffered read and send.
+                    emptyWakes = 0;
                     var copied = await CopyOnceAsync(source, destination).ConfigureAwait(false);
                     if (copied <= 0)
                     {
@@ -52,6 +65,7 @@ internal static class SplicePump
                     activity.Touch();
                     continue;
                 }
+                emptyWakes = 0;
                 activity.Touch();
                 pipe!.Pending = moved;
                 while (pipe.Pending > 0)
@@ -80,8 +94,8 @@ internal static class SplicePump
                 }
                 activity.Touch();
                 Count(counter, toUpstream, moved);
-                SplicePipe.Return(pipe);
-                pipe = null;
+                // The pipe is kept while data flows: the next splice comes without a wait, and
+                // the one that finds nothing gives it back.
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

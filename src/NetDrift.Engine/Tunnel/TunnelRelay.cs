@@ -66,12 +66,13 @@ public static class TunnelRelay
         };
     }
 
-    private static Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice) =>
-        splice
-            ? SplicePump.PumpAsync(source, destination, activity, counter, toUpstream)
-            : CopyPumpAsync(source, destination, activity, counter, toUpstream);
-
-    private static async Task<DirectionEnd> CopyPumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream)
+    /// <summary>
+    /// One direction. Every direction starts copying through a pooled buffer: for the small
+    /// exchanges most tunnels carry, recv/send is cheaper than two splices and a pipe. With
+    /// <paramref name="splice"/>, a read that fills the whole buffer marks a bulk transfer, and the
+    /// direction moves on to <see cref="SplicePump"/> for the rest of its life.
+    /// </summary>
+    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice)
     {
         byte[]? buffer = null;
         try
@@ -113,6 +114,12 @@ public static class TunnelRelay
                     // The burst is over: give the buffer back before waiting again.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
+                }
+                else if (splice)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                    return await SplicePump.PumpAsync(source, destination, activity, counter, toUpstream).ConfigureAwait(false);
                 }
             }
         }
