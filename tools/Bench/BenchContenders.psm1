@@ -48,7 +48,7 @@ function Start-Contender {
                 'defaults', '    mode tcp', '    option splice-auto', '    timeout connect 5s', '    timeout client 600s', '    timeout server 600s',
                 'frontend front', "    bind 127.0.0.1:$port", '    default_backend upstreams',
                 'backend upstreams', '    balance roundrobin') + $servers)
-            $process = Start-BenchProcess -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $config) -LogPath $log -DrainOutput
+            $process = Start-BenchProcess -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             Wait-PortOpen $port 'HAProxy'
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.UpstreamUser; Password = $Setup.UpstreamPassword; Plain = $true }
         }
@@ -74,7 +74,7 @@ function Start-Contender {
                 'never_direct allow all') + $peers)
             # squid drops to the 'proxy' user: it must be able to write its log and pid file here.
             & chmod -R a+rwX $dir
-            $process = Start-BenchProcess -FilePath (Get-Command squid).Source -ArgumentList @('-N', '-f', $config) -LogPath $log -DrainOutput
+            $process = Start-BenchProcess -FilePath (Get-Command squid).Source -ArgumentList @('-N', '-f', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             Wait-PortOpen $port 'Squid'
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $true }
         }
@@ -104,10 +104,10 @@ function Start-Contender {
                 # As users run it: the module in pwsh, the proxy in that process.
                 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
                 $script = "Import-Module '$($Setup.ModuleManifest)'; Start-NetDriftProxy -Config '$config' -Wait"
-                $process = Start-BenchProcess -FilePath (Get-Command dotnet).Source -ArgumentList @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script) -LogPath $log -DrainOutput
+                $process = Start-BenchProcess -FilePath (Get-Command dotnet).Source -ArgumentList @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             else {
-                $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput
+                $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift') }

@@ -13,11 +13,14 @@ function Start-BenchProcess {
         [Parameter(Mandatory)] [string] $LogPath,
         [hashtable] $Environment = @{},
         # For servers whose stdout nobody reads: copied to the log so it never fills the pipe.
-        [switch] $DrainOutput
+        [switch] $DrainOutput,
+        # Where the program runs: files it drops (the Go NetDrift writes proxy.pid) land there.
+        [string] $WorkingDirectory = [IO.Path]::GetTempPath()
     )
     $psi = [Diagnostics.ProcessStartInfo]::new($FilePath)
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $psi.WorkingDirectory = $WorkingDirectory
     $psi.UseShellExecute = $false
     $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true

@@ -144,7 +144,7 @@ function Format-BenchTargets([object[]] $Targets) {
     '| target | measured | met |'
     '|---|---:|:---:|'
     foreach ($t in $Targets) {
-        $measured = if ($null -eq $t.Measured) { 'not measured' } elseif ($t.Target -like 'RSS per idle tunnel ≤*') { "$(Format-Figure $t.Measured) KiB" } elseif ($t.Target -like '*no error') { "$($t.Measured) errors" } else { "$(Format-Figure $t.Measured)×" }
+        $measured = if ($null -eq $t.Measured) { 'not measured' } elseif ($t.Target -like 'RSS per idle tunnel ≤*') { "$(Format-Figure $t.Measured) KiB" } elseif ($t.Target -like '*no error') { "$($t.Measured) errors" } else { ([double]$t.Measured).ToString('0.000', [Globalization.CultureInfo]::InvariantCulture) + '×' }
         $met = if ($null -eq $t.Met) { '–' } elseif ($t.Met) { 'yes' } else { '**no**' }
         "| $($t.Target) | $measured | $met |"
     }

@@ -74,7 +74,6 @@ public sealed partial class ProxyServer : IAsyncDisposable
         TimeProvider? timeProvider = null, Func<NetDriftConfig, NetDriftConfig>? overrides = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        SocketEngineTuning.PreferInlineCompletions();
         return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides };
     }
 

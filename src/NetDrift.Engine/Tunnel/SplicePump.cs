@@ -124,21 +124,17 @@ internal static class SplicePump
     }
 
     /// <summary>Bytes moved into the pipe; 0 at end of stream; -1 when there was nothing to read.</summary>
-    private static int SpliceIn(SafeHandle source, SplicePipe pipe)
-    {
-        var result = SpliceRetryingEintr(source, pipe.WriteFd, toSocket: false, SplicePipe.Capacity);
-        if (result >= 0)
-        {
-            return result;
-        }
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == LinuxSyscalls.EAGAIN ? -1 : throw new SocketException(errno);
-    }
+    private static int SpliceIn(SafeHandle source, SplicePipe pipe) =>
+        SpliceOrWouldBlock(source, pipe.WriteFd, toSocket: false, SplicePipe.Capacity);
 
     /// <summary>Bytes moved out of the pipe; -1 when the destination has no room now.</summary>
-    private static int SpliceOut(SplicePipe pipe, SafeHandle destination)
+    private static int SpliceOut(SplicePipe pipe, SafeHandle destination) =>
+        SpliceOrWouldBlock(destination, pipe.ReadFd, toSocket: true, pipe.Pending);
+
+    /// <summary>The bytes moved, or -1 for EAGAIN; any other failure throws as a socket error.</summary>
+    private static int SpliceOrWouldBlock(SafeHandle socket, int pipeFd, bool toSocket, int length)
     {
-        var result = SpliceRetryingEintr(destination, pipe.ReadFd, toSocket: true, pipe.Pending);
+        var result = SpliceRetryingEintr(socket, pipeFd, toSocket, length);
         if (result >= 0)
         {
             return result;

@@ -16,8 +16,6 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     {
         // First, before anything touches an engine type.
         DependencyLoadContext.Hook();
-        // Before this session's first async socket, or .NET never reads it.
-        PreferInlineSocketCompletions();
         if (Interlocked.Exchange(ref _hooked, 1) == 0)
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll(TimeSpan.FromSeconds(2));
@@ -33,7 +31,4 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     // Apart from OnImport so that compiling OnImport never needs an engine type.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StopAll(TimeSpan drain) => NetDriftSession.StopAll(drain);
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PreferInlineSocketCompletions() => NetDrift.Engine.Server.SocketEngineTuning.PreferInlineCompletions();
 }

@@ -156,4 +156,29 @@ public sealed class UpstreamAddressTests
         Assert.DoesNotContain("Sup3r", address.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("Sup3r", address.Credentials!.Value.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:3025", "127.0.0.1", System.Net.Sockets.AddressFamily.InterNetwork)]
+    [InlineData("http://[::1]:3025", "::1", System.Net.Sockets.AddressFamily.InterNetworkV6)]
+    public void EndPoint_IpLiteral_DialedWithoutResolving(string url, string ip, System.Net.Sockets.AddressFamily family)
+    {
+        var address = Parse(url);
+
+        var endPoint = Assert.IsType<System.Net.IPEndPoint>(address.EndPoint);
+        Assert.Equal(System.Net.IPAddress.Parse(ip), endPoint.Address);
+        Assert.Equal(3025, endPoint.Port);
+        using var socket = address.NewSocket();
+        Assert.Equal(family, socket.AddressFamily);
+        Assert.True(socket.NoDelay);
+    }
+
+    [Fact]
+    public void EndPoint_HostName_ResolvedWhenDialed()
+    {
+        var address = Parse("http://proxy.example.test:8080");
+
+        var endPoint = Assert.IsType<System.Net.DnsEndPoint>(address.EndPoint);
+        Assert.Equal("proxy.example.test", endPoint.Host);
+        Assert.Equal(8080, endPoint.Port);
+    }
 }
