@@ -42,7 +42,9 @@ Import-Module (Join-Path $PSScriptRoot 'BenchReport.psm1')
 Install-DebianPackage haproxy
 Install-DebianPackage squid
 Install-DebianPackage apache2-utils htpasswd
-if ($GoNetDrift) { $Contenders += 'go-netdrift' }
+if ($GoNetDrift) { $Contenders += 'go-netdrift'; $GoNetDrift = (Resolve-Path $GoNetDrift).Path }
+# Children run in their own folders: every path they get must be absolute.
+$LoadGen = (Resolve-Path $LoadGen).Path
 
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-bench-$PID"
 $null = New-Item -ItemType Directory -Path $workDir -Force
