@@ -90,8 +90,8 @@ public sealed class SocketInput : IDisposable
     /// <paramref name="timeout"/>. On Complete the head is the first <paramref name="headLength"/>
     /// buffered bytes; the caller parses then consumes them. <paramref name="expectSoon"/>: the head
     /// is due now (an upstream's answer to what NetDrift just sent), so read it with a buffer
-    /// straight away rather than first waiting without one. Never for clients: a silent client
-    /// must not hold a buffer.
+    /// straight away rather than first waiting without one. Never for the proxy's own clients: a
+    /// silent client must not hold a buffer (the faulty test proxy, a tool, does not mind).
     /// </summary>
     public async ValueTask<(HeadReadStatus Status, int HeadLength)> ReadHeadAsync(int maxBytes, TimeSpan timeout, CancellationToken cancellationToken, bool expectSoon = false)
     {
