@@ -34,7 +34,7 @@ Describe 'configs/netdrift.schema.json' {
     }
 
     It 'accepts the Go program''s template-us.json and refuses its placeholder URL like the loader' {
-        $go = Join-Path $repoRoot '../shared/go-netdrift'
+        $go = Join-Path $repoRoot 'tests/data/go-netdrift'
         Test-Json -Path (Join-Path $go 'template-us.json') -SchemaFile $schema | Should -BeTrue
         Test-Json -Path (Join-Path $go 'template-production.json') -SchemaFile $schema -ErrorAction SilentlyContinue | Should -BeFalse
     }

@@ -5,7 +5,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '_TestHelpers.psm1') -Force
     Import-NetDriftUnderTest
     $repoRoot = Split-Path $PSScriptRoot -Parent
-    $goTemplates = Join-Path $repoRoot '../shared/go-netdrift'
+    $goTemplates = Join-Path $repoRoot 'tests/data/go-netdrift'
     $manifest = Join-Path $repoRoot 'out/NetDrift/NetDrift.psd1'
     $origin = Start-TestOrigin
     $needsNamespace = 'the Go template listens on the fixed port 3130 and its upstreams on 3025/3026: run inside the private network namespace of build.ps1 Test so nothing else holds them'

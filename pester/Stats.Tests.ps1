@@ -232,7 +232,7 @@ Describe 'GET /stats on the proxy port' {
         $text = Invoke-Curl '/stats' -Credential $client
         $document = [Text.Json.JsonDocument]::Parse($text)
         $json = $text | ConvertFrom-Json -DateKind String
-        $sampleText = Get-Content -Raw -LiteralPath (Join-Path $repoRoot '../shared/go-netdrift/stats-sample.json')
+        $sampleText = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'tests/data/go-netdrift/stats-sample.json')
         $sample = [Text.Json.JsonDocument]::Parse($sampleText)
     }
 

@@ -1,16 +1,14 @@
 namespace NetDrift.Engine.Tests.TestSupport;
 
-/// <summary>Finds the repository root (the folder holding NetDrift.sln) and the shared test data beside it.</summary>
+/// <summary>Finds the repository root (the folder holding NetDrift.sln) and the test data inside it.</summary>
 internal static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
     public static string Root => LazyRoot.Value;
 
-    /// <summary>The <c>shared</c> folder that sits next to the repository.</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
-
-    public static string GoNetDrift(string fileName) => Path.Combine(Shared, "go-netdrift", fileName);
+    /// <summary>The Go program's templates and <c>/stats</c> sample, kept as data under <c>tests/data</c>.</summary>
+    public static string GoNetDrift(string fileName) => Path.Combine(Root, "tests", "data", "go-netdrift", fileName);
 
     private static string FindRoot()
     {
