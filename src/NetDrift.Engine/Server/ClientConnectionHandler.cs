@@ -52,6 +52,10 @@ internal sealed class ClientConnectionHandler
         {
             case HeadReadStatus.Complete:
                 break;
+            case HeadReadStatus.TooLarge when RequestHeadValidator.IsBadRequestLineStart(input.Buffered):
+                _server.Counters.Reject(RejectionCause.Malformed);
+                await RefuseAsync(connection, StatusResponses.BadRequest, 400, "no request line").ConfigureAwait(false);
+                return false;
             case HeadReadStatus.TooLarge:
                 _server.Counters.Reject(RejectionCause.HeaderTooLarge);
                 await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
@@ -74,6 +78,12 @@ internal sealed class ClientConnectionHandler
             _server.Counters.Reject(tooLarge ? RejectionCause.HeaderTooLarge : RejectionCause.Malformed);
             await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
                 tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
+            return false;
+        }
+        if (RequestHeadValidator.Validate(request!) is { } violation)
+        {
+            _server.Counters.Reject(RejectionCause.Malformed);
+            await RefuseAsync(connection, StatusResponses.BadRequest, 400, violation).ConfigureAwait(false);
             return false;
         }
         input.Consume(headLength);

@@ -251,7 +251,7 @@ public sealed class ClientConnectionHandlerTests
     {
         await using var proxy = TestProxies.Start(TestProxies.Upstream("http://127.0.0.1:9", weight: 0));
 
-        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /healthz HTTP/1.1\r\n\r\n");
+        var response = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 
         Assert.Equal(503, ProxyClient.StatusOf(response));
     }

@@ -140,10 +140,8 @@ public sealed class PlainHttpForwarderTests
     [Theory(Timeout = 10_000)]
     [InlineData("http://origin.example/x", "Host: other.example\r\n", "origin.example")]
     [InlineData("http://origin.example:8080/x", "Host: origin.example\r\n", "origin.example:8080")]
-    [InlineData("http://origin.example/x", "Host: a.example\r\nHost: b.example\r\n", "origin.example")]
-    [InlineData("http://origin.example/x", "", "origin.example")]
     [InlineData("http://[::1]/x", "Host: [::1]\r\n", "[::1]")]
-    [InlineData("http://[::1]:8080/x", "", "[::1]:8080")]
+    [InlineData("http://[::1]:8080/x", "Host: localhost\r\n", "[::1]:8080")]
     public async Task Get_HostDisagreesWithTarget_HostRewrittenFromTarget(string target, string hostHeaders, string expectedHost)
     {
         // RFC 9112 §3.2.2: a proxy MUST ignore the received Host of an absolute-form request and

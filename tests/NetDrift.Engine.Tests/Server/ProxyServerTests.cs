@@ -39,7 +39,7 @@ public sealed class ProxyServerTests
         await using var proxy = ProxyServer.Start("us", config);
 
         Assert.Equal(["127.0.0.1:3025", "127.0.0.1:3026"], proxy.Pool.All.Select(u => u.Name));
-        Assert.Equal(200, ProxyClient.StatusOf(await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /healthz HTTP/1.1\r\n\r\n")));
+        Assert.Equal(200, ProxyClient.StatusOf(await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
     }
 
     [Fact(Timeout = 15_000)]
