@@ -43,6 +43,28 @@ public sealed class ChallengeKeepAliveTests
         Assert.Equal(1, proxy.Counters.TotalConnections);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task HttpClientWithWebProxyCredentials_FiftyRequests_AtMostTwoConnections()
+    {
+        await using var upstream = KeepAliveUpstream.Start();
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Users);
+        using var handler = new SocketsHttpHandler
+        {
+            Proxy = new System.Net.WebProxy(proxy.Url) { Credentials = new System.Net.NetworkCredential("alice", "s3cret") },
+            UseProxy = true,
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+
+        for (var i = 0; i < 50; i++)
+        {
+            var body = await client.GetByteArrayAsync($"http://origin.netdrift.test/len/{1000 + i}");
+            Assert.Equal(KeepAliveUpstream.Pattern(1000 + i), body);
+        }
+
+        Assert.InRange(proxy.Counters.TotalConnections, 1, 2);
+        Assert.Equal(0, proxy.Counters.AuthFailures);
+    }
+
     [Fact(Timeout = 15_000)]
     public async Task Post_WithUnreadBody_ChallengedAndClosed()
     {
