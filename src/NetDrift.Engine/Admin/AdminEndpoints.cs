@@ -1,5 +1,6 @@
 using System.Text;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Logging;
 using NetDrift.Engine.Metrics;
 using NetDrift.Engine.Server;
 using NetDrift.Engine.Upstreams;
@@ -37,6 +38,13 @@ internal sealed class AdminEndpoints
         var settings = _server.Settings;
         if (settings.AuthRequired && !IsAuthorized(settings, request.Headers))
         {
+            if (request.Headers.Get("Authorization") is not null || request.Headers.Get("Proxy-Authorization") is not null)
+            {
+                // A wrong admin login is a guess like a wrong proxy login: counted and slowed alike.
+                _server.Counters.AuthFailed();
+                ProxyLog.AuthFailed(_server.Logger, connection.RemoteAddress.ToString());
+                await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
+            }
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
             return;
         }

@@ -61,11 +61,28 @@ public sealed class UpstreamAddress
     public override string ToString() => Redacted;
 
     /// <summary>
-    /// Any text (a URL that did not parse, say) with the password of every <c>scheme://user:password@</c>
+    /// Any text (a URL that did not parse, say) with the password of a <c>scheme://user:password@</c>
     /// in it replaced by <c>***</c>: for error records that name what the user typed.
     /// </summary>
-    public static string RedactText(string text) =>
-        System.Text.RegularExpressions.Regex.Replace(text, "(?<=://[^/@:\\s]*:)[^/\\s]*(?=@)", "***");
+    /// <remarks>
+    /// The password runs from the first ':' after "://" to the last '@' of the text, whatever lies
+    /// between: a typed password may hold '/', '?', '#', whitespace or another '@' that no URL
+    /// grammar allows there, and hiding too much beats showing a secret.
+    /// </remarks>
+    public static string RedactText(string text)
+    {
+        var at = text.LastIndexOf('@');
+        for (var start = text.IndexOf("://", StringComparison.Ordinal); start >= 0 && start + 3 < at;
+            start = text.IndexOf("://", start + 3, StringComparison.Ordinal))
+        {
+            var colon = text.IndexOf(':', start + 3, at - start - 3);
+            if (colon >= 0)
+            {
+                return string.Concat(text.AsSpan(0, colon + 1), "***", text.AsSpan(at));
+            }
+        }
+        return text;
+    }
 
     /// <summary>Parses an upstream URL; on failure <paramref name="error"/> says why (without echoing a password).</summary>
     public static bool TryParse(string text, out UpstreamAddress? address, out string? error)

@@ -17,6 +17,10 @@ public static class StatusResponses
     public static readonly byte[] NotFound = Build(404, "Not Found", "not found");
     public static readonly byte[] ProxyAuthenticationRequired = Build(407, "Proxy Authentication Required",
         "proxy authentication required", $"Proxy-Authenticate: Basic realm=\"{Realm}\"\r\n");
+    /// <summary>The 407 that leaves the connection open, so a client answers the challenge on it.</summary>
+    public static readonly byte[] ProxyAuthenticationRequiredKeepAlive = Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"{Realm}\"\r\n" +
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 30\r\n\r\nproxy authentication required\n");
     public static readonly byte[] HeaderTooLarge = Build(431, "Request Header Fields Too Large", "request header too large");
     public static readonly byte[] BadGateway = Build(502, "Bad Gateway", "every upstream attempt failed");
     public static readonly byte[] ServiceUnavailable = Build(503, "Service Unavailable", "no upstream available");

@@ -106,16 +106,14 @@ internal sealed class ClientConnectionHandler
             if (header is null)
             {
                 // The challenge to a request without credentials is not a failure.
-                await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "no credentials").ConfigureAwait(false);
-                return false;
+                return await ChallengeAsync(connection, request, "no credentials").ConfigureAwait(false);
             }
             if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName, out var tag))
             {
                 _server.Counters.AuthFailed();
                 ProxyLog.AuthFailed(_server.Logger, identity.Key);
                 await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
-                await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, "wrong credentials").ConfigureAwait(false);
-                return false;
+                return await ChallengeAsync(connection, request, "wrong credentials").ConfigureAwait(false);
             }
             identity = new ClientIdentity(userName, tag);
             _server.AuthThrottle.Succeeded(connection.RemoteAddress);
@@ -137,6 +135,24 @@ internal sealed class ClientConnectionHandler
             return false;
         }
         return await _plain.ForwardAsync(connection, request, input, identity).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Answers 407. A request with no body that may keep its connection keeps it: a client that
+    /// answers the challenge (.NET always waits for one) does so on the same connection. A request
+    /// with an unread body still closes, since its bytes would be read as the next request.
+    /// </summary>
+    private async Task<bool> ChallengeAsync(ClientConnection connection, RequestHead request, string reason)
+    {
+        if (BodyFraming.ForRequest(request.Headers) != BodyFraming.Empty || !PlainHttpHeads.ClientWantsKeepAlive(request))
+        {
+            await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, reason).ConfigureAwait(false);
+            return false;
+        }
+        ProxyLog.Refused(_server.Logger, connection.RemoteAddress.ToString(), 407, reason);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        return true;
     }
 
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)

@@ -20,11 +20,13 @@ public sealed class ClientConnectionHandlerTests
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Users);
 
         using var answer = await ProxyClient.ConnectAsync(proxy.Port, target.Authority);
-        var (body, _) = await Loopback.ReadToEndAsync(answer.Socket);
+        // The challenge keeps the connection open (ChallengeKeepAliveTests): read its body by length.
+        var length = int.Parse(KeepAliveUpstream.Header(answer.Head, "Content-Length")!, System.Globalization.CultureInfo.InvariantCulture);
+        var body = await Loopback.ReadExactlyAsync(answer.Socket, length);
 
         Assert.Equal(407, answer.Status);
         Assert.Contains("\r\nProxy-Authenticate: Basic realm=\"NetDrift\"\r\n", answer.Head, StringComparison.Ordinal);
-        Assert.Contains("Content-Length: " + body.Length + "\r\n", answer.Head, StringComparison.Ordinal);
+        Assert.Equal("proxy authentication required\n", Encoding.ASCII.GetString(body));
         Assert.Equal(0, proxy.Counters.AuthFailures);
         Assert.Equal(0, upstream.Accepted);
     }
