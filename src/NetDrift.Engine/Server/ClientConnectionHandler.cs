@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
@@ -45,9 +46,13 @@ internal sealed class ClientConnectionHandler
     {
         var settings = _server.Settings;
         var limits = settings.Config.Limits;
-        // A new connection must send its head promptly; a kept-alive one may idle between requests.
-        var timeout = first ? limits.HeaderTimeout : limits.IdleTimeout;
-        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, timeout, _server.StoppingToken).ConfigureAwait(false);
+        // A kept-alive connection may idle between requests, but once a head starts it must be
+        // whole within the header timeout, as on a new connection.
+        if (!first && input.BufferedCount == 0 && !await AwaitNextRequestAsync(input, limits.MaxHeaderBytes, limits.IdleTimeout).ConfigureAwait(false))
+        {
+            return false;
+        }
+        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
         switch (status)
         {
             case HeadReadStatus.Complete:
@@ -64,7 +69,7 @@ internal sealed class ClientConnectionHandler
                 _server.Counters.Reject(RejectionCause.Malformed);
                 await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
                 return false;
-            case HeadReadStatus.TimedOut when first:
+            case HeadReadStatus.TimedOut:
                 _server.Counters.Reject(RejectionCause.HeaderTimeout);
                 return false;
             default:
@@ -153,6 +158,25 @@ internal sealed class ClientConnectionHandler
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Waits up to the idle timeout for the first byte of the next request; false when the client closed or stayed silent.</summary>
+    private async Task<bool> AwaitNextRequestAsync(SocketInput input, int maxHeaderBytes, TimeSpan idleTimeout)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
+        idle.CancelAfter(idleTimeout);
+        try
+        {
+            return await input.FillAsync(maxHeaderBytes + 1, idle.Token).ConfigureAwait(false) > 0;
+        }
+        catch (OperationCanceledException) when (!_server.StoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)

@@ -38,7 +38,18 @@ internal sealed class PlainHttpForwarder
         var bodySent = false;
         while (!bodySent && attempts.Next() is { } upstream)
         {
-            var outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout, config.Limits.MaxHeaderBytes).ConfigureAwait(false);
+            ExchangeOutcome outcome;
+            try
+            {
+                outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout, config.Limits.MaxHeaderBytes).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Any early exit must give the attempt's slot back, or a removed upstream drains forever.
+                attempts.Abandon(upstream);
+                _server.TryFinishDraining(upstream);
+                throw;
+            }
             switch (outcome.Kind)
             {
                 case ExchangeKind.Served:
@@ -47,22 +58,33 @@ internal sealed class PlainHttpForwarder
                     return outcome.KeepClientAlive;
                 case ExchangeKind.Cancelled:
                     attempts.Abandon(upstream);
+                    _server.TryFinishDraining(upstream);
                     return false;
                 case ExchangeKind.ClientGone:
                     // The client left mid-request: not the upstream's fault.
                     attempts.Abandon(upstream);
+                    _server.TryFinishDraining(upstream);
+                    return false;
+                case ExchangeKind.LocalFailure:
+                    // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
+                    attempts.Abandon(upstream);
+                    _server.TryFinishDraining(upstream);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
                     // the client's fault, answered at once instead of after the upstream timeout.
                     attempts.Abandon(upstream);
+                    _server.TryFinishDraining(upstream);
                     _server.Counters.Reject(RejectionCause.Malformed);
                     ProxyLog.Refused(_server.Logger, identity.Key, 400, "malformed request body");
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
                     return false;
                 default:
                     attempts.Failed(upstream, outcome.Failure!);
-                    bodySent = outcome.BodyStarted;
+                    // A request whose head reached an upstream is replayed only when it is idempotent
+                    // and its body (if any) was not consumed (RFC 9110 §9.2.2).
+                    bodySent = outcome.BodyStarted || (outcome.RequestWritten && !PlainHttpHeads.IsIdempotent(request.Method));
                     break;
             }
         }
@@ -70,9 +92,9 @@ internal sealed class PlainHttpForwarder
         return false;
     }
 
-    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone, BadRequestBody }
+    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone, BadRequestBody, LocalFailure }
 
-    private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false);
+    private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false, bool RequestWritten = false);
 
     private async Task<ExchangeOutcome> ExchangeAsync(ClientConnection connection, RequestHead request, SocketInput client,
         BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout, int maxHeaderBytes)
@@ -88,7 +110,15 @@ internal sealed class PlainHttpForwarder
             var upstreamConnection = pooled;
             if (upstreamConnection is null)
             {
-                var socket = config.Url.NewSocket();
+                Socket socket;
+                try
+                {
+                    socket = _server.UpstreamSocketFactory(config.Url);
+                }
+                catch (SocketException)
+                {
+                    return new ExchangeOutcome(ExchangeKind.LocalFailure);
+                }
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
                 deadline.CancelAfter(Remaining(timeout, started));
                 (FailureCause Cause, string Message)? failed;
@@ -120,7 +150,7 @@ internal sealed class PlainHttpForwarder
                     pooled = null;
                     continue;
                 }
-                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, "closed without answering", Stopwatch.GetElapsedTime(started)));
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, "closed without answering", Stopwatch.GetElapsedTime(started)), RequestWritten: true);
             }
             return outcome;
         }
@@ -151,7 +181,7 @@ internal sealed class PlainHttpForwarder
             }
             catch (SocketException e)
             {
-                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, $"send failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started)));
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, $"send failed: {e.SocketErrorCode}", Stopwatch.GetElapsedTime(started)), RequestWritten: true);
             }
             if (framing.HasBody)
             {
@@ -197,7 +227,14 @@ internal sealed class PlainHttpForwarder
                 {
                     // Interim (100 Continue, 103 Early Hints): pass it on and wait for the final answer.
                     var interim = PlainHttpHeads.Response(parsed, null, keepAlive: null);
-                    await connection.Socket.SendAsync(interim.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    try
+                    {
+                        await connection.Socket.SendAsync(interim.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        return new ExchangeOutcome(ExchangeKind.ClientGone);
+                    }
                     continue;
                 }
                 response = parsed;
@@ -249,7 +286,7 @@ internal sealed class PlainHttpForwarder
                 {
                     return new ExchangeOutcome(ExchangeKind.ClientGone);
                 }
-                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted);
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted, RequestWritten: true);
             }
         }
         catch (OperationCanceledException) when (!_server.StoppingToken.IsCancellationRequested && body is { IsCompletedSuccessfully: true })

@@ -147,6 +147,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
+    /// <summary>Creates upstream sockets for plain HTTP; a seam so tests can make creation fail (EMFILE).</summary>
+    internal Func<UpstreamAddress, Socket> UpstreamSocketFactory { get; set; } = static address => address.NewSocket();
+
     internal CancellationToken StoppingToken => _stopping.Token;
 
     /// <summary>Slows down repeated wrong logins per client IP.</summary>
