@@ -68,4 +68,26 @@ public sealed class CutsTests
         Assert.Equal(Volatile.Read(ref failedAccepts), proxy.Counters.RejectedBy[RejectionCause.DescriptorsExhausted]);
         Assert.True(clock.Elapsed >= exhaustedFor);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task StopAsync_PlainRequestInProgress_FinishesWithinDrainCountedOnce()
+    {
+        await using var upstream = KeepAliveUpstream.Start();
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
+        using var client = await Loopback.ConnectAsync(proxy.Port);
+        await Loopback.SendAllAsync(client, "POST http://example.test/echo HTTP/1.1\r\nHost: example.test\r\nContent-Length: 10\r\n\r\nhello"u8.ToArray());
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.Pool.All[0].Counters.ActiveConnections == 1));
+
+        var stop = proxy.StopAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(300);
+        await Loopback.SendAllAsync(client, "world"u8.ToArray());
+        var (answer, reset) = await Loopback.ReadToEndAsync(client);
+        await stop.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.False(reset);
+        Assert.EndsWith("helloworld", System.Text.Encoding.ASCII.GetString(answer));
+        var counters = proxy.Pool.All[0].Counters;
+        Assert.Equal(1, counters.Succeeded);
+        Assert.Equal(0, counters.Failed);
+    }
 }
