@@ -58,4 +58,10 @@ internal static partial class ProxyLog
 
     [LoggerMessage(18, LogLevel.Debug, "{Method} {Target} via {Upstream}: {Status} in {LatencyMs:0.0} ms")]
     public static partial void PlainServed(ILogger logger, string method, string target, string upstream, int status, double latencyMs);
+
+    [LoggerMessage(30, LogLevel.Warning, "Proxy '{Proxy}' cannot accept ({Error}): out of file descriptors or buffers; backing off until they free up")]
+    public static partial void AcceptBackingOff(ILogger logger, string proxy, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(31, LogLevel.Information, "Proxy '{Proxy}' accepts again after {Failures} failed accept(s)")]
+    public static partial void AcceptResumed(ILogger logger, string proxy, int failures);
 }

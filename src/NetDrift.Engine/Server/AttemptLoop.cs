@@ -22,6 +22,7 @@ internal sealed class AttemptLoop
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
     private FailureCause? _lastFailure;
+    private Upstream? _succeeded;
 
     public AttemptLoop(ProxyServer server, ClientIdentity client, string target)
     {
@@ -56,6 +57,7 @@ internal sealed class AttemptLoop
 
     public void Succeeded(Upstream upstream, TimeSpan latency)
     {
+        _succeeded = upstream;
         upstream.Counters.AttemptSucceeded(latency);
         _server.RecordOutcome(upstream, success: true, "answered");
         ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), upstream.Name);
@@ -74,9 +76,18 @@ internal sealed class AttemptLoop
         _server.TryFinishDraining(upstream);
     }
 
-    /// <summary>The proxy stopped mid-attempt: undo the count, blame nobody.</summary>
+    /// <summary>
+    /// The proxy stopped or cut mid-attempt: blame nobody. An attempt already counted a success
+    /// (its answer had begun) stays one: an attempt is counted once.
+    /// </summary>
     public void Abandon(Upstream upstream)
     {
+        if (_succeeded == upstream)
+        {
+            upstream.Counters.ConnectionClosed();
+            _server.TryFinishDraining(upstream);
+            return;
+        }
         upstream.Counters.AttemptFailed(FailureCause.Cancelled, "the proxy stopped");
         upstream.Counters.ConnectionClosed();
         upstream.AbandonTrial();

@@ -167,12 +167,14 @@ internal sealed class PlainHttpForwarder
         Task<BodyCopyResult>? body = null;
         // Cancelled when the request body ends by the client's doing (malformed, gone): waiting for
         // an answer to a request that was never completed would only end in the upstream timeout.
-        using var bodyFailed = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
+        // Not linked to stopping: a request in progress may finish during the drain, and the drain
+        // timeout cuts it through the attached activity (a reset), as it cuts a tunnel.
+        using var bodyFailed = new CancellationTokenSource();
         try
         {
             try
             {
-                await upstreamConnection.Socket.SendAsync(head, SocketFlags.None, _server.StoppingToken).ConfigureAwait(false);
+                await upstreamConnection.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
                 upstream.Counters.AddSent(head.Length);
             }
             catch (SocketException) when (reused)
@@ -187,7 +189,7 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = BodyCopier.CopyAsync(client, upstreamConnection.Socket, framing, upstream.Counters.AddSent, activity, _server.StoppingToken);
+                body = BodyCopier.CopyAsync(client, upstreamConnection.Socket, framing, upstream.Counters.AddSent, activity, CancellationToken.None);
                 _ = body.ContinueWith(static (copy, state) =>
                 {
                     if (copy.IsCompletedSuccessfully && copy.Result is BodyCopyResult.Malformed or BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
@@ -261,7 +263,7 @@ internal sealed class PlainHttpForwarder
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, _server.StoppingToken).ConfigureAwait(false);
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, CancellationToken.None).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
@@ -281,6 +283,11 @@ internal sealed class PlainHttpForwarder
 
             async Task<ExchangeOutcome> FailAsync(FailureCause cause, string message)
             {
+                if (activity.AbortReason is not null)
+                {
+                    // NetDrift cut it (drain timeout, idle sweep): not the upstream's fault.
+                    return new ExchangeOutcome(ExchangeKind.Cancelled);
+                }
                 var bodyStarted = body is not null;
                 if (body is not null && body.IsCompleted && await body.ConfigureAwait(false) is BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
                 {
@@ -289,7 +296,7 @@ internal sealed class PlainHttpForwarder
                 return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted, RequestWritten: true);
             }
         }
-        catch (OperationCanceledException) when (!_server.StoppingToken.IsCancellationRequested && body is { IsCompletedSuccessfully: true })
+        catch (OperationCanceledException) when (activity.AbortReason is null && body is { IsCompletedSuccessfully: true })
         {
             return new ExchangeOutcome(body.Result == BodyCopyResult.Malformed ? ExchangeKind.BadRequestBody : ExchangeKind.ClientGone);
         }

@@ -38,10 +38,14 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private int _state = (int)ProxyState.Running;
     private int _panicLogged;
     private readonly Random _random;
+    // A seam for tests: makes accept throw the SocketException the kernel would.
+    private readonly Func<Socket, CancellationToken, ValueTask<Socket>> _accept;
 
-    private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider, Random? random)
+    private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider, Random? random,
+        Func<Socket, CancellationToken, ValueTask<Socket>>? accept = null)
     {
         _random = random ?? Random.Shared;
+        _accept = accept ?? ((listener, token) => listener.AcceptAsync(token));
         Name = name;
         ConfigPath = configPath;
         Time = timeProvider;
@@ -76,6 +80,10 @@ public sealed partial class ProxyServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(config);
         return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides };
     }
+
+    /// <summary>Starts with <paramref name="accept"/> in place of the listener's own accept (tests).</summary>
+    internal static ProxyServer Start(string name, NetDriftConfig config, ILoggerFactory? loggerFactory, Func<Socket, CancellationToken, ValueTask<Socket>> accept) =>
+        new(name, config, null, loggerFactory, TimeProvider.System, null, accept);
 
     /// <summary>
     /// <see cref="Start(string, NetDriftConfig, string?, ILoggerFactory?, TimeProvider?, Func{NetDriftConfig, NetDriftConfig}?, Random?)"/>
@@ -385,21 +393,45 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private async Task AcceptLoopAsync(Socket listener)
     {
         await Task.Yield();
+        var backOff = new AcceptBackOff();
         while (!_stopping.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                client = await _accept(listener, _stopping.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException e) when (AcceptBackOff.IsResourceShortage(e.SocketErrorCode))
+            {
+                // Out of descriptors (EMFILE/ENFILE) or buffers: the client stays in the backlog and
+                // the listener stays readable, so accepting again at once would spin a core.
+                Counters.Reject(RejectionCause.DescriptorsExhausted);
+                if (backOff.Failed(out var delay))
+                {
+                    ProxyLog.AcceptBackingOff(Logger, Name, e.SocketErrorCode);
+                }
+                try
+                {
+                    await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
             catch (SocketException)
             {
                 // A client that vanished between SYN and accept: keep accepting.
                 continue;
+            }
+            if (backOff.Succeeded() is { } failures)
+            {
+                ProxyLog.AcceptResumed(Logger, Name, failures);
             }
             client.NoDelay = true;
             var connection = new ClientConnection(Interlocked.Increment(ref _nextConnectionId), client);

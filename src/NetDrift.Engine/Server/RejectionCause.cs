@@ -15,4 +15,9 @@ public enum RejectionCause
     Malformed,
     /// <summary>CONNECT to a port outside allowed_ports: 403.</summary>
     PortNotAllowed,
+    /// <summary>
+    /// Accept failed for want of file descriptors or buffers (EMFILE/ENFILE/ENOBUFS): one per failed
+    /// accept. The accept loop backs off (5 ms doubling to 1 s) and the client waits in the backlog.
+    /// </summary>
+    DescriptorsExhausted,
 }

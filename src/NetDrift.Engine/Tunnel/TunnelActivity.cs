@@ -30,14 +30,42 @@ public sealed class TunnelActivity
     public bool IsIdleFor(TimeSpan timeout, long nowMilliseconds) =>
         nowMilliseconds - LastActivityMilliseconds >= (long)timeout.TotalMilliseconds;
 
-    /// <summary>Closes both sockets; the relay's pending reads fail and it reports the reason.</summary>
+    /// <summary>
+    /// Resets both sockets (CONTRACT §10 "Cuts are resets"); the relay's pending reads fail and it
+    /// reports the reason. A plain close would let the megabytes still queued in the kernel flow
+    /// on and end in an ordinary EOF, which a client takes for a complete transfer.
+    /// </summary>
     public void Abort(RelayResult reason)
     {
         if (Interlocked.CompareExchange(ref _abortReason, (int)reason, -1) != -1)
         {
             return;
         }
+        Reset(_client);
+        Reset(_upstream);
+    }
+
+    /// <summary>Closes both sockets normally: the relay ended because the transfer is complete.</summary>
+    internal void Finish()
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)RelayResult.Completed, -1) != -1)
+        {
+            return;
+        }
         _client.Dispose();
         _upstream.Dispose();
+    }
+
+    /// <summary>Close(0): linger on with a zero timeout, so the kernel drops queued bytes and sends RST.</summary>
+    internal static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.Close(0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing left to reset.
+        }
     }
 }

@@ -33,8 +33,16 @@ public static class TunnelRelay
             // Read before our own Abort below: an abort from outside (idle sweep, drain, stop) is
             // what ended this direction, and it is the reason to report, Aborted included.
             var external = activity.AbortReason;
-            // A reset on one side ends the other: nothing more can be delivered faithfully.
-            activity.Abort(RelayResult.Aborted);
+            if (firstEnd == DirectionEnd.Eof)
+            {
+                // A close-delimited answer is complete: end the client normally, no reset.
+                activity.Finish();
+            }
+            else
+            {
+                // A reset on one side ends the other: nothing more can be delivered faithfully.
+                activity.Abort(RelayResult.Aborted);
+            }
             await (firstWasToClient ? toUpstream : toClient).ConfigureAwait(false);
             return external ?? Classify(firstEnd, firstWasToClient);
         }
