@@ -129,6 +129,12 @@ Describe 'Type data' {
         $tunnels[0].Latency | Should -Be $tunnels[0].LatencyMs
     }
 
+    It 'shows EffectiveWeight in the upstream list view, equal to Weight when not ramping' {
+        $row = Get-NetDriftUpstream -Proxy 'fmt' -Name 'slow'
+        $row.EffectiveWeight | Should -Be $row.Weight
+        $row | Format-List | Out-String | Should -Match 'EffectiveWeight\s*:\s*\d'
+    }
+
     It 'sorts stats by proxy and upstream when no property is given' {
         $sorted = @(Get-NetDriftStats -Proxy 'fmt' | Sort-Object)
         ($sorted.Upstream -join ',') | Should -Be ((@(Get-NetDriftStats -Proxy 'fmt').Upstream | Sort-Object) -join ',')

@@ -108,6 +108,7 @@ public static class ConfigDiff
         Setting("health_check.timeout_seconds", old.HealthCheck.Timeout, @new.HealthCheck.Timeout);
         Setting("health_check.failure_threshold", old.HealthCheck.FailureThreshold, @new.HealthCheck.FailureThreshold);
         Setting("health_check.recovery_threshold", old.HealthCheck.RecoveryThreshold, @new.HealthCheck.RecoveryThreshold);
+        Setting("health_check.slow_start_seconds", old.HealthCheck.SlowStart, @new.HealthCheck.SlowStart);
         Setting("health_check.endpoints", string.Join(" ", old.HealthCheck.Endpoints), string.Join(" ", @new.HealthCheck.Endpoints));
         Setting("health_check.endpoint_rotation", old.HealthCheck.EndpointRotation, @new.HealthCheck.EndpointRotation);
         Setting("logging.level", old.Logging.Level, @new.Logging.Level);

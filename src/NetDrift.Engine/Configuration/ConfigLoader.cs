@@ -327,6 +327,7 @@ public static class ConfigLoader
             Timeout = timeout == TimeSpan.Zero ? defaults.Timeout : timeout,
             FailureThreshold = health.Int("failure_threshold", defaults.FailureThreshold, min: 0, max: 1000),
             RecoveryThreshold = recovery == 0 ? defaults.RecoveryThreshold : recovery,
+            SlowStart = health.Seconds("slow_start_seconds", defaults.SlowStart, min: 0, max: 3600),
             Endpoints = endpoints,
             EndpointRotation = health.Bool("endpoint_rotation", false),
         };

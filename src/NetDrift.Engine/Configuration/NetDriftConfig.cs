@@ -77,6 +77,11 @@ public sealed record HealthCheckConfig
     /// <summary>Consecutive failures that mark an upstream Unhealthy; 0 turns ejection off.</summary>
     public int FailureThreshold { get; init; } = 3;
     public int RecoveryThreshold { get; init; } = 1;
+    /// <summary>
+    /// How long a recovered upstream takes to ramp from 10% to its full share (slow start);
+    /// zero, the default as in HAProxy, gives it its full share at once.
+    /// </summary>
+    public TimeSpan SlowStart { get; init; } = TimeSpan.Zero;
     public IReadOnlyList<string> Endpoints { get; init; } = [];
     public bool EndpointRotation { get; init; }
 }

@@ -317,7 +317,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     /// <summary>
     /// Picks for one attempt. An unhealthy upstream whose back-off has passed gets this request as
     /// its single trial (half-open); otherwise the policy picks among healthy upstreams, recovered
-    /// ones taking a growing share (slow start); when none is healthy, the least bad (panic mode).
+    /// ones taking a growing share (health_check.slow_start_seconds); when none is healthy, the least bad (panic mode).
     /// A user pinned to a tag never leaves it.
     /// </summary>
     internal Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried, string? requiredTag, out bool trial)
@@ -355,7 +355,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     {
         var health = Settings.Config.HealthCheck;
         var before = upstream.Health;
-        if (upstream.RecordOutcome(success, health.FailureThreshold, health.RecoveryThreshold) is { } now)
+        if (upstream.RecordOutcome(success, health.FailureThreshold, health.RecoveryThreshold, health.SlowStart) is { } now)
         {
             ProxyLog.HealthChanged(Logger, upstream.Name, now, reason);
             try

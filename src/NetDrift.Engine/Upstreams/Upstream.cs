@@ -21,8 +21,9 @@ public sealed class Upstream
     private long _trialNotBeforeTicks;
     private int _backoffStep;
     private int _trialInFlight;
-    // Recovered: when slow start began (0 when not ramping).
+    // Recovered: when slow start began (0 when not ramping) and how long it lasts, fixed at recovery.
     private long _rampStartTicks;
+    private long _rampTicks;
 
     /// <summary>First wait before an unhealthy upstream gets a trial request; doubles per failed trial.</summary>
     public static readonly TimeSpan TrialBackoffBase = TimeSpan.FromSeconds(1);
@@ -30,8 +31,8 @@ public sealed class Upstream
     /// <summary>The longest wait between trials.</summary>
     public static readonly TimeSpan TrialBackoffMax = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a recovered upstream takes to ramp from 10% to its full share.</summary>
-    public static readonly TimeSpan SlowStart = TimeSpan.FromSeconds(30);
+    /// <summary>The share a recovered upstream starts its slow start with.</summary>
+    public const double RampFloor = 0.1;
 
     public Upstream(UpstreamConfig config, TimeProvider? time = null)
     {
@@ -74,9 +75,10 @@ public sealed class Upstream
     /// Health from live traffic and health checks alike; returns the new health when it changed.
     /// failure_threshold consecutive failures make it Unhealthy: it leaves rotation and gets one
     /// trial request after a back-off that doubles with each failed trial (half-open);
-    /// recovery_threshold consecutive successes make it Healthy again, ramping up (slow start).
+    /// recovery_threshold consecutive successes make it Healthy again, ramping up over
+    /// <paramref name="slowStart"/> (health_check.slow_start_seconds; zero: full share at once).
     /// </summary>
-    public UpstreamHealth? RecordOutcome(bool success, int failureThreshold, int recoveryThreshold)
+    public UpstreamHealth? RecordOutcome(bool success, int failureThreshold, int recoveryThreshold, TimeSpan slowStart = default)
     {
         var now = _time.GetUtcNow().UtcTicks;
         var wasUnhealthy = Health == UpstreamHealth.Unhealthy;
@@ -94,7 +96,8 @@ public sealed class Upstream
                     return null;
                 }
                 Volatile.Write(ref _backoffStep, 0);
-                Volatile.Write(ref _rampStartTicks, now);
+                Volatile.Write(ref _rampTicks, slowStart.Ticks);
+                Volatile.Write(ref _rampStartTicks, slowStart > TimeSpan.Zero ? now : 0);
                 return SetHealth(UpstreamHealth.Healthy);
             }
             return Health == UpstreamHealth.Unknown ? SetHealth(UpstreamHealth.Healthy) : null;
@@ -137,24 +140,28 @@ public sealed class Upstream
         : null;
 
     /// <summary>
-    /// The share of its traffic a recovered upstream takes now: 0.1 right after recovery, rising
-    /// linearly to 1 over <see cref="SlowStart"/>; 1 when not ramping.
+    /// The share of its traffic a recovered upstream takes now: <see cref="RampFloor"/> right after
+    /// recovery, rising linearly to 1 over the slow start it recovered with; 1 when not ramping.
     /// </summary>
     public double RampFactor()
     {
         var start = Volatile.Read(ref _rampStartTicks);
-        if (start == 0)
+        var length = Volatile.Read(ref _rampTicks);
+        if (start == 0 || length <= 0)
         {
             return 1;
         }
-        var progress = (_time.GetUtcNow().UtcTicks - start) / (double)SlowStart.Ticks;
+        var progress = (_time.GetUtcNow().UtcTicks - start) / (double)length;
         if (progress >= 1)
         {
             Volatile.Write(ref _rampStartTicks, 0);
             return 1;
         }
-        return Math.Max(0.1, progress);
+        return Math.Max(RampFloor, progress);
     }
+
+    /// <summary>The weight the balancer gives it now: its weight scaled by <see cref="RampFactor"/> while it ramps.</summary>
+    public double EffectiveWeight() => Math.Round(Config.Weight * RampFactor(), 2);
 
     private UpstreamHealth? SetHealth(UpstreamHealth health)
     {

@@ -8,6 +8,8 @@ public sealed class UpstreamInfo
     /// <summary>The upstream URL with its password shown as ***.</summary>
     public string Url { get; init; } = "";
     public int Weight { get; init; }
+    /// <summary>The weight the balancer uses now: below Weight while a recovered upstream ramps (health_check.slow_start_seconds).</summary>
+    public double EffectiveWeight { get; init; }
     public bool Enabled { get; init; }
     public string Tag { get; init; } = "";
     public string Note { get; init; } = "";
@@ -20,7 +22,7 @@ public sealed class UpstreamInfo
         var config = upstream.Config;
         return new UpstreamInfo
         {
-            Proxy = proxy, Name = upstream.Name, Url = config.Url.Redacted, Weight = config.Weight, Enabled = config.Enabled,
+            Proxy = proxy, Name = upstream.Name, Url = config.Url.Redacted, Weight = config.Weight, EffectiveWeight = upstream.EffectiveWeight(), Enabled = config.Enabled,
             Tag = config.Tag, Note = config.Note, Health = upstream.Health.ToString(), State = upstream.State.ToString(),
             ActiveConnections = upstream.Counters.ActiveConnections,
         };

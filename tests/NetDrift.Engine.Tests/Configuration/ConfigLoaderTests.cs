@@ -319,6 +319,8 @@ public sealed class ConfigLoaderTests
     [InlineData(""" "limits": { "max_connections": 0 }, """, "limits.max_connections")]
     [InlineData(""" "health_check": { "failure_threshold": -1 }, """, "health_check.failure_threshold")]
     [InlineData(""" "health_check": { "endpoints": [ "ftp://x" ] }, """, "health_check.endpoints[0]")]
+    [InlineData(""" "health_check": { "slow_start_seconds": -1 }, """, "health_check.slow_start_seconds")]
+    [InlineData(""" "health_check": { "slow_start_seconds": "10s" }, """, "health_check.slow_start_seconds")]
     [InlineData(""" "logging": { "level": "Loud" }, """, "logging.level")]
     [InlineData(""" "logging": { "format": "xml" }, """, "logging.format")]
     [InlineData(""" "metrics_endpoint": "/stats", """, "metrics_endpoint")]

@@ -7,6 +7,7 @@ namespace NetDrift.Engine.Tests.Upstreams;
 
 public sealed class UpstreamHealthTests
 {
+    private static readonly TimeSpan SlowStart = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
@@ -72,13 +73,42 @@ public sealed class UpstreamHealthTests
         upstream.RecordOutcome(false, 1, 1);
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(upstream.TryStartTrial());
-        upstream.RecordOutcome(true, 1, 1);
+        upstream.RecordOutcome(true, 1, 1, SlowStart);
 
         Assert.Equal(0.1, upstream.RampFactor(), 3);
-        _clock.Advance(Upstream.SlowStart / 2);
+        _clock.Advance(SlowStart / 2);
         Assert.Equal(0.5, upstream.RampFactor(), 3);
-        _clock.Advance(Upstream.SlowStart / 2);
+        _clock.Advance(SlowStart / 2);
         Assert.Equal(1, upstream.RampFactor());
+    }
+
+    [Fact]
+    public void EffectiveWeight_NoSlowStart_FullWeightRightAfterRecovery()
+    {
+        var upstream = TestUpstreams.Create("a", weight: 4, time: _clock);
+        upstream.RecordOutcome(false, 1, 1);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(upstream.TryStartTrial());
+        upstream.RecordOutcome(true, 1, 1);
+
+        Assert.Equal(1, upstream.RampFactor());
+        Assert.Equal(4, upstream.EffectiveWeight());
+    }
+
+    [Fact]
+    public void EffectiveWeight_DuringSlowStart_WeightScaledByRamp()
+    {
+        var upstream = TestUpstreams.Create("a", weight: 4, time: _clock);
+        upstream.RecordOutcome(false, 1, 1);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(upstream.TryStartTrial());
+        upstream.RecordOutcome(true, 1, 1, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0.4, upstream.EffectiveWeight());
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, upstream.EffectiveWeight());
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(4, upstream.EffectiveWeight());
     }
 
     [Fact]
@@ -89,7 +119,7 @@ public sealed class UpstreamHealthTests
         recovered.RecordOutcome(false, 1, 1);
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(recovered.TryStartTrial());
-        recovered.RecordOutcome(true, 1, 1);
+        recovered.RecordOutcome(true, 1, 1, SlowStart);
         var pool = TestUpstreams.Pool(steady, recovered);
         var policy = new RoundRobinPolicy();
         var random = new Random(3);
@@ -109,7 +139,7 @@ public sealed class UpstreamHealthTests
         }
 
         var early = ShareOfRecovered();
-        _clock.Advance(Upstream.SlowStart);
+        _clock.Advance(SlowStart);
         var later = ShareOfRecovered();
         Assert.InRange(early, 20, 120);   // ~10% of its 50% share at first
         Assert.InRange(later, 450, 550);  // its full half once ramped
