@@ -73,6 +73,15 @@ Describe 'Add-, Remove-, Set- and Get-NetDriftUpstream' {
         $bad[0].Exception.Message | Should -Match '-Url'
     }
 
+    It 'refuses an upstream name with a control character, naming -Name' {
+        $count = @(Get-NetDriftUpstream -Proxy $proxy).Count
+        Add-NetDriftUpstream -Proxy $proxy -Url $up[1].Url -Name "evil`r`nX-Injected: 1" -ErrorVariable ctl -ErrorAction SilentlyContinue
+        $ctl[0].FullyQualifiedErrorId | Should -BeLike 'InvalidUpstream*'
+        $ctl[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $ctl[0].Exception.Message | Should -Match '-Name'
+        @(Get-NetDriftUpstream -Proxy $proxy).Count | Should -Be $count
+    }
+
     It 'takes an upstream out of rotation and re-weights it' {
         Set-NetDriftUpstream -Proxy $proxy -Name 'second' -Enabled $false
         Reset-NetDriftStats -Proxy $proxy

@@ -92,6 +92,10 @@ public static class ConfigLoader
         {
             throw new ConfigException(null, [new ConfigError(field, null, $"weight must be from 0 to {UpstreamConfig.MaxWeight}, not {weight}")]);
         }
+        if (name is not null && UpstreamName.Problem(name) is { } nameProblem)
+        {
+            throw new ConfigException(null, [new ConfigError("-Name", null, nameProblem)]);
+        }
         return new UpstreamConfig
         {
             Url = address!, Name = string.IsNullOrWhiteSpace(name) ? address!.Authority : name,
@@ -284,6 +288,11 @@ public static class ConfigLoader
             if (!UpstreamAddress.TryParse(url, out var address, out var error))
             {
                 sink.Add(reader.FieldPath("url"), error!);
+                continue;
+            }
+            if (name is not null && UpstreamName.Problem(name) is { } nameProblem)
+            {
+                sink.Add(reader.FieldPath("name"), nameProblem);
                 continue;
             }
             var upstreamName = string.IsNullOrWhiteSpace(name) ? address!.Authority : name.Trim();
