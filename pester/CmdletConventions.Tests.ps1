@@ -216,6 +216,27 @@ Describe 'Error records' {
         }
     }
 
+    It '<Because> writes a non-terminating ProxyNotFound error' -ForEach @(
+        @{ Because = 'Get-NetDriftStats -Proxy nope'; Action = { Get-NetDriftStats -Proxy 'nope' -ErrorAction SilentlyContinue -ErrorVariable script:caught } }
+        @{ Because = 'Get-NetDriftUpstream -Proxy nope'; Action = { Get-NetDriftUpstream -Proxy 'nope' -ErrorAction SilentlyContinue -ErrorVariable script:caught } }
+        @{ Because = 'Reset-NetDriftStats -Proxy nope'; Action = { Reset-NetDriftStats -Proxy 'nope' -ErrorAction SilentlyContinue -ErrorVariable script:caught } }
+        @{ Because = 'Set-NetDriftUpstream -Proxy nope'; Action = { Set-NetDriftUpstream -Proxy 'nope' -Name 'one' -Weight 2 -ErrorAction SilentlyContinue -ErrorVariable script:caught } }
+        @{ Because = 'Remove-NetDriftUpstream -Proxy nope'; Action = { Remove-NetDriftUpstream -Proxy 'nope' -Name 'one' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable script:caught } }
+    ) {
+        $script:caught = $null
+        { & $Action } | Should -Not -Throw -Because '-ErrorAction SilentlyContinue silences a name that matches nothing'
+        $script:caught.Count | Should -Be 1
+        $script:caught[0].FullyQualifiedErrorId | Should -BeLike 'ProxyNotFound,NetDrift.PowerShell.Commands.*'
+        "$($script:caught[0].CategoryInfo.Category)" | Should -Be 'ObjectNotFound'
+        "$($script:caught[0].TargetObject)" | Should -Be 'nope'
+        # Nothing happened to the real proxy.
+        (Get-NetDriftUpstream -Proxy 'conv' -Name 'one').Weight | Should -Not -Be 2
+    }
+
+    It 'keeps "several proxies and no -Proxy" terminating, even under SilentlyContinue' {
+        { Get-NetDriftStats -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'ProxyAmbiguous,*'
+    }
+
     It 'NoProxyRunning: a cmdlet that needs a proxy when none runs (in a fresh pwsh)' {
         $pwsh = Get-TestPwsh
         $manifest = Join-Path (Split-Path $PSScriptRoot -Parent) 'out/NetDrift/NetDrift.psd1'

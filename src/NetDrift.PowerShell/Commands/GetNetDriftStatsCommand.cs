@@ -30,7 +30,10 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var server = ProxyResolver.Resolve(this, Proxy);
+        if (!ProxyResolver.TryResolve(this, Proxy, out var server))
+        {
+            return;
+        }
         var patterns = Upstream?.Select(u => new WildcardPattern(u, WildcardOptions.IgnoreCase)).ToArray();
         foreach (var upstream in server.Pool.All)
         {

@@ -24,7 +24,10 @@ public sealed class GetNetDriftUpstreamCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var server = ProxyResolver.Resolve(this, Proxy);
+        if (!ProxyResolver.TryResolve(this, Proxy, out var server))
+        {
+            return;
+        }
         var names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
         var tag = Tag is null ? null : new WildcardPattern(Tag, WildcardOptions.IgnoreCase);
         var found = 0;

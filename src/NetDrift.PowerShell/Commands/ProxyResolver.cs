@@ -6,10 +6,27 @@ namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
 /// Resolves the <c>-Proxy</c> parameter shared by many cmdlets: a name, a ProxyInfo, or nothing
-/// when exactly one proxy runs. Failures are terminating errors that say what to do.
+/// when exactly one proxy runs. <see cref="Resolve"/> makes every failure terminating (for
+/// cmdlets that cannot do anything without their proxy: Add-, Update-, Watch-);
+/// <see cref="TryResolve"/> writes a name that matches nothing as a non-terminating
+/// ObjectNotFound error, as Get-Process does, and keeps the rest terminating.
 /// </summary>
 internal static class ProxyResolver
 {
+    /// <summary>For Get-, Reset-, Set- and Remove- cmdlets: false (after writing the error) when a named proxy does not run.</summary>
+    public static bool TryResolve(PSCmdlet cmdlet, object? proxy, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ProxyServer? server)
+    {
+        var value = proxy is PSObject wrapped ? wrapped.BaseObject : proxy;
+        if (value is string name && !string.IsNullOrWhiteSpace(name) && NetDriftSession.FindProxy(name) is null)
+        {
+            cmdlet.WriteError(NotFound(name));
+            server = null;
+            return false;
+        }
+        server = Resolve(cmdlet, proxy);
+        return true;
+    }
+
     public static ProxyServer Resolve(PSCmdlet cmdlet, object? proxy)
     {
         var value = proxy is PSObject wrapped ? wrapped.BaseObject : proxy;
@@ -20,8 +37,12 @@ internal static class ProxyResolver
             case ProxyServer server:
                 return server;
             case string name when !string.IsNullOrWhiteSpace(name):
-                return NetDriftSession.FindProxy(name) ?? throw Terminate(cmdlet, ErrorIds.ProxyNotFound, ErrorCategory.ObjectNotFound, name,
-                    $"No NetDrift proxy named '{name}' runs in this session. Get-NetDriftProxy lists them.");
+                if (NetDriftSession.FindProxy(name) is { } found)
+                {
+                    return found;
+                }
+                cmdlet.ThrowTerminatingError(NotFound(name));
+                return null!; // unreachable: ThrowTerminatingError throws
             case null:
                 var running = NetDriftSession.RunningProxies;
                 return running.Count switch
@@ -37,6 +58,10 @@ internal static class ProxyResolver
                     $"-Proxy takes a proxy name or a NetDrift.ProxyInfo, not {value.GetType().Name}.");
         }
     }
+
+    private static ErrorRecord NotFound(string name) =>
+        CmdletErrors.Record(ErrorIds.ProxyNotFound, ErrorCategory.ObjectNotFound, name,
+            $"No NetDrift proxy named '{name}' runs in this session. Get-NetDriftProxy lists them.");
 
     private static PipelineStoppedException Terminate(PSCmdlet cmdlet, string id, ErrorCategory category, object? target, string message)
     {

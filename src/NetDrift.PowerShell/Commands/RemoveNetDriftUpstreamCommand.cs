@@ -23,7 +23,10 @@ public sealed class RemoveNetDriftUpstreamCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var server = ProxyResolver.Resolve(this, Proxy);
+        if (!ProxyResolver.TryResolve(this, Proxy, out var server))
+        {
+            return;
+        }
         foreach (var name in Name)
         {
             var upstream = server.Pool.Find(name);

@@ -14,7 +14,10 @@ public sealed class ResetNetDriftStatsCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var server = ProxyResolver.Resolve(this, Proxy);
+        if (!ProxyResolver.TryResolve(this, Proxy, out var server))
+        {
+            return;
+        }
         if (ShouldProcess(server.Name, "Reset NetDrift statistics"))
         {
             server.ResetStats();

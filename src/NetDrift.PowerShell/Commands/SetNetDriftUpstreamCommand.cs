@@ -30,7 +30,10 @@ public sealed class SetNetDriftUpstreamCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var server = ProxyResolver.Resolve(this, Proxy);
+        if (!ProxyResolver.TryResolve(this, Proxy, out var server))
+        {
+            return;
+        }
         foreach (var name in Name)
         {
             if (server.Pool.Find(name) is null)
