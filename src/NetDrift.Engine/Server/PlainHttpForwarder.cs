@@ -249,21 +249,23 @@ internal sealed class PlainHttpForwarder
             }
 
             var latency = Stopwatch.GetElapsedTime(started);
+            // An HTTP/1.0 client cannot read chunks: it gets the data alone, delimited by the close.
+            var decodeChunked = responseFraming.Kind == BodyKind.Chunked && request.Version == "HTTP/1.0";
             var keepClient = PlainHttpHeads.ClientWantsKeepAlive(request) && responseFraming.Kind != BodyKind.UntilClose
-                && _server.State == ProxyState.Running;
+                && !decodeChunked && _server.State == ProxyState.Running;
             var exposed = _server.Settings.Config.ExposeUpstream ? upstream.Name : null;
             attempts.Succeeded(upstream, latency);
             ProxyLog.PlainServed(_server.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
 
             try
             {
-                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient).AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient, decodeChunked).AsMemory(), SocketFlags.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, CancellationToken.None).ConfigureAwait(false);
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)

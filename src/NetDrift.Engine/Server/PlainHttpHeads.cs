@@ -29,12 +29,17 @@ internal static class PlainHttpHeads
         return Encoding.Latin1.GetBytes(head.ToString());
     }
 
-    /// <summary>A response head for the client; <paramref name="keepAlive"/> null for 1xx interim responses.</summary>
-    public static byte[] Response(ResponseHead response, string? upstreamName, bool? keepAlive)
+    /// <summary>
+    /// A response head for the client; <paramref name="keepAlive"/> null for 1xx interim responses.
+    /// Content-Length never goes out next to Transfer-Encoding (RFC 9112 §6.3: the intermediary
+    /// drops it); <paramref name="decodedChunked"/>: the body goes out de-chunked, so without either.
+    /// </summary>
+    public static byte[] Response(ResponseHead response, string? upstreamName, bool? keepAlive, bool decodedChunked = false)
     {
         var head = new StringBuilder(512);
         head.Append("HTTP/1.1 ").Append(response.StatusCode).Append(' ').Append(response.ReasonPhrase).Append("\r\n");
-        AppendEndToEnd(head, response.Headers);
+        var chunked = response.Headers.Get("Transfer-Encoding") is not null;
+        AppendEndToEnd(head, response.Headers, skip: chunked ? "Content-Length" : null, skipAlso: decodedChunked ? "Transfer-Encoding" : null);
         AppendVia(head, response.Headers);
         if (upstreamName is not null)
         {
@@ -49,12 +54,13 @@ internal static class PlainHttpHeads
     }
 
     /// <summary>Copies every header except hop-by-hop ones, those the Connection header names, Via (re-added) and <paramref name="skip"/>.</summary>
-    private static void AppendEndToEnd(StringBuilder head, HttpHeaders headers, string? skip = null)
+    private static void AppendEndToEnd(StringBuilder head, HttpHeaders headers, string? skip = null, string? skipAlso = null)
     {
         foreach (var field in headers.Fields)
         {
             if (HopByHopHeaders.IsHopByHop(field.Name, headers)
                 || string.Equals(field.Name, skip, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(field.Name, skipAlso, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(field.Name, "Via", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
