@@ -8,7 +8,7 @@ internal static class RepoPaths
     public static string Root => LazyRoot.Value;
 
     /// <summary>The Go program's templates and <c>/stats</c> sample, kept as data under <c>tests/data</c>.</summary>
-    public static string GoNetDrift(string fileName) => Path.Combine(Root, "tests", "data", "go-netdrift", fileName);
+    public static string GoNetDrift(string fileName) => Path.Combine(Root, "tests/data/go-netdrift", fileName);
 
     private static string FindRoot()
     {
