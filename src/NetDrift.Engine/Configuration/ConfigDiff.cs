@@ -94,6 +94,7 @@ public static class ConfigDiff
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);
+        Setting("retries_on_target_error", old.RetriesOnTargetError, @new.RetriesOnTargetError);
         Setting("metrics_endpoint", old.MetricsEndpoint, @new.MetricsEndpoint);
         Setting("expose_upstream", old.ExposeUpstream, @new.ExposeUpstream);
         Setting("allowed_ports", string.Join(",", old.AllowedPorts), string.Join(",", @new.AllowedPorts));

@@ -138,6 +138,7 @@ public static class ConfigLoader
         {
             LoadBalancing = strategy,
             Retries = root.Int("retries", config.Retries, min: 0, max: 100),
+            RetriesOnTargetError = root.Int("retries_on_target_error", config.RetriesOnTargetError, min: 0, max: 100),
             ExposeUpstream = root.Bool("expose_upstream", config.ExposeUpstream),
             MetricsEndpoint = ReadEndpointPath(root, "metrics_endpoint", config.MetricsEndpoint, sink),
         };

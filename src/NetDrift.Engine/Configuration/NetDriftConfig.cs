@@ -15,6 +15,9 @@ public sealed record NetDriftConfig
     public string LoadBalancing { get; init; } = Balancing.LoadBalancingNames.WeightedRoundRobin;
     /// <summary>How many other upstreams are tried after a failed attempt.</summary>
     public int Retries { get; init; } = 2;
+
+    /// <summary>Other upstreams tried after a target failure (CONTRACT §7); within <see cref="Retries"/>.</summary>
+    public int RetriesOnTargetError { get; init; } = 1;
     public LimitsConfig Limits { get; init; } = new();
     /// <summary>CONNECT ports allowed; empty means any.</summary>
     public IReadOnlyList<int> AllowedPorts { get; init; } = [];
