@@ -96,6 +96,8 @@ public sealed record LimitsConfig
     public int MaxConnectionsPerClient { get; init; }
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>Longest a plain request's body may go without a byte from the client: then 408, the client's fault.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int MaxHeaderBytes { get; init; } = 32 * 1024;
     public int MaxHeaderCount { get; init; } = Http.HeadParser.DefaultMaxHeaderCount;
 }

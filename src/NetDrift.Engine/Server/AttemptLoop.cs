@@ -101,7 +101,8 @@ internal sealed class AttemptLoop
     /// The proxy stopped or cut mid-attempt: blame nobody. An attempt already counted a success
     /// (its answer had begun) stays one: an attempt is counted once.
     /// </summary>
-    public void Abandon(Upstream upstream)
+    /// <summary>Gives the attempt's slot back without blaming the upstream: counted as Cancelled, with why.</summary>
+    public void Abandon(Upstream upstream, string reason = "the proxy stopped")
     {
         if (_succeeded == upstream)
         {
@@ -109,7 +110,7 @@ internal sealed class AttemptLoop
             _server.TryFinishDraining(upstream);
             return;
         }
-        upstream.Counters.AttemptFailed(FailureCause.Cancelled, "the proxy stopped");
+        upstream.Counters.AttemptFailed(FailureCause.Cancelled, reason);
         upstream.Counters.ConnectionClosed();
         upstream.AbandonTrial();
     }

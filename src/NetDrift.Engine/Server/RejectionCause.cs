@@ -20,4 +20,6 @@ public enum RejectionCause
     /// accept. The accept loop backs off (5 ms doubling to 1 s) and the client waits in the backlog.
     /// </summary>
     DescriptorsExhausted,
+    /// <summary>A plain request body went limits.body_timeout_seconds without a byte: 408, the client's fault.</summary>
+    BodyTimeout,
 }
