@@ -116,7 +116,13 @@ Describe 'Real clients through NetDrift with client auth' {
         Get-BodyHash $out | Should -Be (Get-PatternHash $size)
     }
 
-    It 'HttpClient with a WebProxy and credentials makes 50 requests to an <_> origin over at most two connections' -ForEach 'http', 'https' {
+    # http: every request meets a 407 (.NET never sends proxy credentials unasked), answered on the
+    # same connection. https: one CONNECT, challenged and answered on the same connection, whose
+    # tunnel then carries all 50 requests; a 407 that closed would make it two.
+    It 'HttpClient with a WebProxy and credentials makes 50 requests to an <Scheme> origin over at most <MaxConnections> connection(s)' -ForEach @(
+        @{ Scheme = 'http'; MaxConnections = 2 }
+        @{ Scheme = 'https'; MaxConnections = 1 }
+    ) {
         if (-not (Test-NetNamespace)) { Set-ItResult -Skipped -Because $needsNamespace; return }
         $handler = [Net.Http.SocketsHttpHandler]::new()
         $handler.UseProxy = $true
@@ -135,7 +141,7 @@ Describe 'Real clients through NetDrift with client auth' {
         try {
             foreach ($i in 0..49) {
                 $count = 20000 + 997 * $i
-                $body = $client.GetByteArrayAsync("$($origins[$_].Url)/bytes/$count").GetAwaiter().GetResult()
+                $body = $client.GetByteArrayAsync("$($origins[$Scheme].Url)/bytes/$count").GetAwaiter().GetResult()
                 $body.Length | Should -Be $count -Because "request $i"
                 [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($body)) | Should -Be (Get-PatternHash $count) -Because "request $i"
             }
@@ -143,7 +149,7 @@ Describe 'Real clients through NetDrift with client auth' {
         finally {
             $client.Dispose()
         }
-        ($proxy.TotalConnections - $connectionsBefore) | Should -BeIn 1, 2
+        ($proxy.TotalConnections - $connectionsBefore) | Should -BeIn (1..$MaxConnections)
         $proxy.AuthFailures | Should -Be $authFailuresBefore
     }
 }
