@@ -98,7 +98,7 @@ internal sealed class ClientConnectionHandler
 
         if (request!.Form == RequestTargetForm.Origin)
         {
-            await _admin.HandleAsync(connection, request).ConfigureAwait(false);
+            await _admin.HandleAsync(connection, request, input).ConfigureAwait(false);
             return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)

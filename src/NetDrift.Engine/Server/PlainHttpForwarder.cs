@@ -291,6 +291,16 @@ internal sealed class PlainHttpForwarder
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
             {
+                if (copied == BodyCopyResult.Malformed)
+                {
+                    upstream.Counters.ResponseMalformed("malformed chunked response body");
+                }
+                if (copied is BodyCopyResult.Malformed or BodyCopyResult.SourceClosed)
+                {
+                    // A cut transfer is a reset (CONTRACT §10): a clean close would pass a truncated
+                    // body (de-chunked for HTTP/1.0, delimited by the close) off as a whole one.
+                    activity.Abort(RelayResult.Aborted);
+                }
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
             if (body is not null)

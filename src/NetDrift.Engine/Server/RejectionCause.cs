@@ -7,7 +7,7 @@ public enum RejectionCause
     MaxConnections,
     /// <summary>limits.max_connections_per_client reached for that client IP: 503.</summary>
     PerClientLimit,
-    /// <summary>No complete request head within limits.header_timeout_seconds: closed.</summary>
+    /// <summary>No complete request head (nor, for an admin request, its body) within limits.header_timeout_seconds: closed.</summary>
     HeaderTimeout,
     /// <summary>Head over limits.max_header_bytes or max_header_count: 431.</summary>
     HeaderTooLarge,
