@@ -3,7 +3,8 @@ using System.Net.Sockets;
 namespace NetDrift.Engine.Http;
 
 /// <summary>
-/// Reads and discards a request body that NetDrift answers itself (an admin request's), bounded in
+/// Reads and discards a request body that NetDrift answers itself (an admin request's, or one
+/// challenged with a 407 on a connection that stays open), bounded in
 /// size and time, so its framing is checked like that of a forwarded body: chunked bodies through
 /// <see cref="ChunkedDecoder"/>'s strict grammar, Content-Length bodies to their exact end. A
 /// request whose body is malformed is refused as such, never answered as though it were fine.

@@ -147,11 +147,11 @@ internal sealed class ClientConnectionHandler
 
     /// <summary>
     /// Answers 407. A request that may keep its connection keeps it when its framing allows: no
-    /// body, or a Content-Length body of at most <see cref="MaxChallengedBodyBytes"/> read past
-    /// within the header timeout (.NET sends a POST's body before it learns credentials are due).
-    /// A client that answers the challenge (.NET always waits for one) does so on the same
-    /// connection. Other bodies (chunked, larger, held back for Expect, on a CONNECT) close it,
-    /// since their bytes would be read as the next request.
+    /// body, or a well-formed body (Content-Length or chunked) of at most
+    /// <see cref="MaxChallengedBodyBytes"/> read past within the header timeout (.NET sends a POST's
+    /// body before it learns credentials are due). A client that answers the challenge (.NET always
+    /// waits for one) does so on the same connection. Other bodies (malformed, larger, held back for
+    /// Expect, on a CONNECT) close it, since their bytes would be read as the next request.
     /// </summary>
     private async Task<bool> ChallengeAsync(ClientConnection connection, SocketInput input, RequestHead request, string reason)
     {
@@ -174,11 +174,12 @@ internal sealed class ClientConnectionHandler
         {
             return true;
         }
-        if (request.IsConnect || framing.Kind != BodyKind.Length || framing.Length > MaxChallengedBodyBytes || request.Headers.Get("Expect") is not null)
+        if (request.IsConnect || request.Headers.Get("Expect") is not null)
         {
             return false;
         }
-        return await BodyDiscarder.DiscardAsync(input, framing.Length, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
+        return await BodyDrain.ReadAsync(input, framing, MaxChallengedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false)
+            == BodyDrainResult.Completed;
     }
 
     /// <summary>Waits up to the idle timeout for the first byte of the next request; false when the client closed or stayed silent.</summary>

@@ -89,8 +89,10 @@ public sealed class ChallengeKeepAliveTests
         Assert.Equal(50, upstream.EchoesAnswered);
     }
 
-    [Fact(Timeout = 15_000)]
-    public async Task Post_WithSmallBody_BodyReadAndChallengeAnsweredOnTheSameConnection()
+    [Theory(Timeout = 15_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Post_WithSmallBody_BodyReadAndChallengeAnsweredOnTheSameConnection(bool chunked)
     {
         await using var upstream = KeepAliveUpstream.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Users);
@@ -99,8 +101,11 @@ public sealed class ChallengeKeepAliveTests
 
         // The first body looks like a request: were it not read past, it would be parsed as one.
         const string smuggled = "GET http://origin.netdrift.test/len/3 HTTP/1.1\r\n\r\n";
+        var framed = chunked
+            ? $"Transfer-Encoding: chunked\r\n\r\n{smuggled.Length:x}\r\n{smuggled}\r\n0\r\n\r\n"
+            : $"Content-Length: {smuggled.Length}\r\n\r\n{smuggled}";
         await Loopback.SendAllAsync(socket, Encoding.ASCII.GetBytes(
-            $"POST http://origin.netdrift.test/echo HTTP/1.1\r\nHost: origin.netdrift.test\r\nContent-Length: {smuggled.Length}\r\n\r\n{smuggled}"));
+            $"POST http://origin.netdrift.test/echo HTTP/1.1\r\nHost: origin.netdrift.test\r\n{framed}"));
         var challenge = await reader.ReadHeadAsync();
         await reader.ReadExactAsync(int.Parse(KeepAliveUpstream.Header(challenge!, "Content-Length")!, System.Globalization.CultureInfo.InvariantCulture));
         await Loopback.SendAllAsync(socket, Encoding.ASCII.GetBytes(
@@ -119,7 +124,8 @@ public sealed class ChallengeKeepAliveTests
 
     [Theory(Timeout = 15_000)]
     [InlineData("Content-Length: 65537\r\n\r\nhello")]
-    [InlineData("Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\n\r\n10001\r\nhello")]
     [InlineData("Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")]
     public async Task Post_WithBodyNotRead_ChallengedAndClosed(string framingAndBody)
     {
