@@ -27,6 +27,18 @@ public sealed class AuthFailureThrottle
     /// <summary>Wrong logins answered after a delay.</summary>
     public long Delayed => Volatile.Read(ref _delayed);
 
+    /// <summary>Addresses with a check in progress or waiting (none once all turns ended).</summary>
+    internal int AddressesInTurn
+    {
+        get
+        {
+            lock (_gates)
+            {
+                return _gates.Count;
+            }
+        }
+    }
+
     /// <summary>Waits until no other check from <paramref name="client"/> is in progress; dispose the turn to end it.</summary>
     public async Task<IDisposable> WaitTurnAsync(IPAddress client, CancellationToken cancellationToken)
     {
