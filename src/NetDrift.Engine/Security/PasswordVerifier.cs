@@ -12,30 +12,24 @@ namespace NetDrift.Engine.Security;
 /// </summary>
 internal sealed class PasswordVerifier
 {
+    internal const string ThreadName = "NetDrift password check";
+
     private const int LowerPriority = 10;
 
     private static readonly Lazy<PasswordVerifier> LazyShared = new(() => new PasswordVerifier(Math.Max(1, Environment.ProcessorCount / 2)));
 
     private readonly BlockingCollection<Work> _queue = new();
-    private long _derivations;
 
     public PasswordVerifier(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        Concurrency = threads;
         for (var i = 0; i < threads; i++)
         {
-            new Thread(Run) { IsBackground = true, Name = "NetDrift password check" }.Start();
+            new Thread(Run) { IsBackground = true, Name = ThreadName }.Start();
         }
     }
 
     public static PasswordVerifier Shared => LazyShared.Value;
-
-    /// <summary>How many derivations run at once, at most.</summary>
-    public int Concurrency { get; }
-
-    /// <summary>Derivations finished so far.</summary>
-    public long Derivations => Interlocked.Read(ref _derivations);
 
     /// <summary>Queues one check; completes off the verifier thread, so awaiting code never runs on it.</summary>
     public Task<bool> VerifyAsync(string password, string stored)
@@ -62,7 +56,6 @@ internal sealed class PasswordVerifier
             {
                 work.Done.TrySetException(e);
             }
-            Interlocked.Increment(ref _derivations);
         }
     }
 
