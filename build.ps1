@@ -331,22 +331,25 @@ function Install-SuitePackages([string[]] $Files) {
                 $node -is [Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq 'Install-DebianPackage'
             }, $true)
         foreach ($call in $calls) {
-            $name = $null; $command = $null; $pending = $null; $positional = 0
+            $name = $null; $command = $null; $library = $false; $pending = $null; $positional = 0
             foreach ($element in @($call.CommandElements | Select-Object -Skip 1)) {
-                if ($element -is [Management.Automation.Language.CommandParameterAst]) { $pending = $element.ParameterName; continue }
+                if ($element -is [Management.Automation.Language.CommandParameterAst]) {
+                    if ($element.ParameterName -eq 'Library') { $library = $true; $pending = $null; continue }
+                    $pending = $element.ParameterName; continue
+                }
                 if ($element -isnot [Management.Automation.Language.StringConstantExpressionAst]) { $pending = $null; continue }
                 $slot = if ($pending) { $pending } elseif ($positional++ -eq 0) { 'Name' } else { 'Command' }
                 if ($slot -eq 'Name') { $name = $element.Value } elseif ($slot -eq 'Command') { $command = $element.Value }
                 $pending = $null
             }
-            if ($name) { [pscustomobject]@{ Name = $name; Command = $(if ($command) { $command } else { $name }) } }
+            if ($name) { [pscustomobject]@{ Name = $name; Command = $(if ($command) { $command } else { $name }); Library = $library } }
         }
     }
-    $requests = @($requests | Sort-Object Name, Command -Unique)
+    $requests = @($requests | Sort-Object Name, Command, Library -Unique)
     if (-not $requests) { return }
     Import-Module $TestHelpers -Force
     foreach ($request in $requests) {
-        try { Install-DebianPackage -Name $request.Name -Command $request.Command }
+        try { Install-DebianPackage -Name $request.Name -Command $request.Command -Library:$request.Library }
         catch { Write-Warning "Could not install $($request.Name): $_ (the suites that need it will fail)." }
     }
 }

@@ -102,7 +102,7 @@ Describe 'Views for reading' {
 
     It 'shows failures by cause in the stats list' {
         Get-NetDriftStats -Proxy 'fmt' -Upstream 'broken' | Format-List | Out-String -Width 200 |
-            Should -Match 'FailedBy\s*:\s*UpstreamStatus \d+'
+            Should -Match 'FailedBy\s*:\s*TargetUnreachable \d+'
     }
 }
 

@@ -26,7 +26,7 @@ Describe 'UpstreamHealthChanged' {
         $first.SourceEventArgs.OldHealth | Should -Be 'Unknown'
         $first | Remove-Event
 
-        Set-FaultyProxy -Name 'events-up' -Fault BadGateway
+        Set-FaultyProxy -Name 'events-up' -Fault InternalError
         1..3 | ForEach-Object { (Test-NetDriftTunnel -Proxy $proxy -Target $target).Status | Should -Be 502 }
         $down = Wait-Event -SourceIdentifier 'nd-health' -Timeout 5
         $down.SourceEventArgs.Upstream | Should -Be "127.0.0.1:$($faulty.Port)"

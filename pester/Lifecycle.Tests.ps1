@@ -155,3 +155,146 @@ Describe 'The configs/ templates' {
         }
     }
 }
+
+Describe 'Cuts are resets (CONTRACT §10)' {
+    BeforeAll {
+        # 1 MiB/s between NetDrift and the origin: a 16 MiB download outlasts any drain here.
+        $slow = Start-FaultyProxy -Fault Slow -BytesPerSecond 1MB -Name 'cuts-slow'
+
+        # Sends raw bytes through the proxy and copies everything that comes back into a MemoryStream, in the background.
+        function Start-RawDownload {
+            param([int] $Port, [string] $Request)
+            $tcp = [Net.Sockets.TcpClient]::new('127.0.0.1', $Port)
+            $bytes = [Text.Encoding]::ASCII.GetBytes($Request)
+            $tcp.GetStream().Write($bytes, 0, $bytes.Length)
+            $sink = [IO.MemoryStream]::new()
+            [pscustomobject]@{ Tcp = $tcp; Sink = $sink; Copy = $tcp.GetStream().CopyToAsync($sink) }
+        }
+
+        function Wait-DownloadEnd {
+            param($Download, [Diagnostics.Stopwatch] $Clock)
+            while (-not $Download.Copy.IsCompleted -and $Clock.Elapsed.TotalSeconds -lt 10) { Start-Sleep -Milliseconds 20 }
+            $Clock.Elapsed
+        }
+    }
+
+    AfterAll {
+        $slow | Stop-FaultyProxy
+    }
+
+    It 'Stop-NetDriftProxy -DrainTimeout 1s ends a 1 MiB/s tunnel download with a reset within 2 s' {
+        $proxy = Start-NetDriftProxy -Listen 127.0.0.1:0 -Upstream $slow.Url -LogLevel Warning
+        $target = "127.0.0.1:$($origin.Port)"
+        $download = Start-RawDownload -Port $proxy.Port -Request "CONNECT $target HTTP/1.1`r`nHost: $target`r`n`r`nGET /bytes/16777216 HTTP/1.1`r`nHost: $target`r`nConnection: close`r`n`r`n"
+        try {
+            $null = Wait-Until { (Get-NetDriftStats -Proxy $proxy).BytesReceived -ge 256KB } -Because 'the download is under way'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $proxy | Stop-NetDriftProxy -DrainTimeout 0:0:1
+            $endedAfter = Wait-DownloadEnd $download $clock
+
+            $download.Copy.IsFaulted | Should -BeTrue -Because 'a cut is a reset, not an end of stream the client takes for a complete transfer'
+            $socketError = $download.Copy.Exception
+            while ($socketError -and $socketError -isnot [Net.Sockets.SocketException]) { $socketError = $socketError.InnerException }
+            $socketError.SocketErrorCode | Should -Be 'ConnectionReset'
+            $endedAfter.TotalSeconds | Should -BeLessThan 2
+            $download.Sink.Length | Should -BeLessThan 16MB
+        }
+        finally {
+            $download.Tcp.Dispose()
+        }
+    }
+
+    It 'Stop-NetDriftProxy -DrainTimeout 5s lets a 2 s plain response finish intact, counted once' {
+        $proxy = Start-NetDriftProxy -Listen 127.0.0.1:0 -Upstream $slow.Url -LogLevel Warning
+        $length = 2MB
+        $url = "http://127.0.0.1:$($origin.Port)/bytes/$length"
+        $download = Start-RawDownload -Port $proxy.Port -Request "GET $url HTTP/1.1`r`nHost: 127.0.0.1:$($origin.Port)`r`nConnection: close`r`n`r`n"
+        try {
+            $null = Wait-Until { (Get-NetDriftStats -Proxy $proxy).BytesReceived -ge 256KB } -Because 'the download is under way'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $proxy | Stop-NetDriftProxy -DrainTimeout 0:0:5
+            $stoppedAfter = $clock.Elapsed
+            $null = Wait-DownloadEnd $download $clock
+
+            $download.Copy.IsCompletedSuccessfully | Should -BeTrue -Because 'a drained response ends normally'
+            $text = [Text.Encoding]::ASCII.GetString($download.Sink.ToArray())
+            $bodyAt = $text.IndexOf("`r`n`r`n") + 4
+            $text.Substring(0, 12) | Should -Be 'HTTP/1.1 200'
+            $text.Length - $bodyAt | Should -Be $length
+            $text.Substring($bodyAt) | Should -BeExactly (('abcdefghijklmnopqrstuvwxyz' * ($length / 26 + 1)).Substring(0, $length))
+            $stoppedAfter.TotalSeconds | Should -BeGreaterThan 0.5 -Because 'Stop waits for the response instead of cutting it at once'
+            $stats = Get-NetDriftStats -Proxy $proxy
+            $stats.Succeeded | Should -Be 1
+            $stats.Failed | Should -Be 0
+        }
+        finally {
+            $download.Tcp.Dispose()
+        }
+    }
+}
+
+Describe 'Out of file descriptors' {
+    It 'backs off without spinning a core, logs and counts the burst once, and serves again' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'RLIMIT_NOFILE via prlimit and CPU time from /proc/<pid>/stat are Linux only'; return }
+        Install-DebianPackage -Name util-linux -Command prlimit
+        $upstream = Start-FaultyProxy -Name 'fd-up'
+        $config = Join-Path $TestDrive 'fd.json'
+        # A long header timeout: the clients holding the descriptors must not be closed by it.
+        Set-Content -LiteralPath $config -Value "{ `"server`": { `"listen_address`": `"127.0.0.1:0`" }, `"upstream_proxies`": [ { `"url`": `"$($upstream.Url)`" } ], `"limits`": { `"header_timeout_seconds`": 120 }, `"logging`": { `"level`": `"Information`" } }"
+        $log = Join-Path $TestDrive 'fd-child.log'
+        # The child prints its port and how many descriptors it holds; its log goes to the same file.
+        $script = "Import-Module '$manifest'; `$p = Start-NetDriftProxy -Config '$config'; 'PORT ' + `$p.Port; 'FDS ' + [IO.Directory]::GetFiles('/proc/self/fd').Count; Start-Sleep 120"
+        $psi = [Diagnostics.ProcessStartInfo]::new('bash')
+        # exec keeps the pid: it is the dotnet process itself whose limit and CPU time we use.
+        foreach ($a in @('-c', 'exec "$@" > "$0" 2>&1', $log, (Get-DotNetHost), (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script)) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $child = [Diagnostics.Process]::Start($psi)
+        $clients = [Collections.Generic.List[Net.Sockets.TcpClient]]::new()
+        try {
+            $null = Wait-Until { (Get-Content -LiteralPath $log -Raw -ErrorAction Ignore) -match '(?m)^FDS (\d+)' } -Timeout 60 -Because 'the child proxy starts'
+            $text = Get-Content -LiteralPath $log -Raw
+            $port = [int]([regex]::Match($text, '(?m)^PORT (\d+)').Groups[1].Value)
+            $held = [int]([regex]::Match($text, '(?m)^FDS (\d+)').Groups[1].Value)
+            $ticks = [double](& getconf CLK_TCK)
+            $cpu = {
+                $stat = Get-Content -LiteralPath "/proc/$($child.Id)/stat" -Raw
+                $fields = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+                ([long]$fields[11] + [long]$fields[12]) / $ticks # utime + stime, fields 14 and 15
+            }
+            # Room for 40 more descriptors, then 100 clients: accept must fail with EMFILE.
+            $limit = $held + 40
+            # Measured against a settled process: a fresh pwsh spends a second or so of CPU on JIT after it starts.
+            $null = Wait-Until { $b = & $cpu; Start-Sleep -Milliseconds 500; ((& $cpu) - $b) -lt 0.05 } -Timeout 20 -Interval 1 -Because 'the child settles after its start'
+            & prlimit --pid $child.Id "--nofile=${limit}:${limit}"
+            $LASTEXITCODE | Should -Be 0
+            for ($i = 0; $i -lt 100; $i++) { $clients.Add([Net.Sockets.TcpClient]::new('127.0.0.1', $port)) }
+            $null = Wait-Until { (Get-Content -LiteralPath $log -Raw) -match 'cannot accept' } -Timeout 15 -Because 'accept fails with EMFILE'
+
+            $before = & $cpu
+            Start-Sleep -Seconds 2
+            $spent = (& $cpu) - $before
+            Write-Host "CPU time of the exhausted proxy over 2 s: $spent s"
+
+            $spent | Should -BeLessThan 0.5 -Because 'backing off costs a few wake-ups a second, not a core'
+            (Get-Content -LiteralPath $log -Raw) | Should -Not -Match 'accepts again' -Because 'the descriptors were still held'
+
+            foreach ($c in $clients) { $c.Dispose() }
+            $clients.Clear()
+            $resumed = Wait-Until { [regex]::Match((Get-Content -LiteralPath $log -Raw), 'accepts again after (\d+) failed accept') | Where-Object Success } -Timeout 15 -Because 'the proxy accepts once descriptors free up'
+            (Test-NetDriftTunnel -Proxy "http://127.0.0.1:$port" -Target "127.0.0.1:$($origin.Port)").Status | Should -Be 200
+
+            $failures = [int]$resumed.Groups[1].Value
+            $failures | Should -BeGreaterThan 0
+            (Invoke-RestMethod "http://127.0.0.1:$port/stats").rejected_by.descriptors_exhausted | Should -Be $failures
+            $text = Get-Content -LiteralPath $log -Raw
+            ([regex]::Matches($text, 'cannot accept')).Count | Should -Be 1 -Because 'one burst is logged once'
+            ([regex]::Matches($text, 'accepts again')).Count | Should -Be 1
+        }
+        finally {
+            foreach ($c in $clients) { $c.Dispose() }
+            if (-not $child.HasExited) { $child.Kill($true) }
+            $child.Dispose()
+            $upstream | Stop-FaultyProxy
+        }
+    }
+}

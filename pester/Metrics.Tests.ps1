@@ -95,7 +95,7 @@ Describe 'GET /metrics' {
         $succeeded | Should -BeLessThan 9
         Get-SampleSum $samples 'netdrift_upstream_requests_total' @{ result = 'success' } | Should -Be $succeeded
         Get-SampleSum $samples 'netdrift_upstream_requests_total' | Should -Be 9
-        Get-SampleSum $samples 'netdrift_upstream_requests_total' @{ upstream = "127.0.0.1:$($bad.Port)"; result = 'upstream_status' } |
+        Get-SampleSum $samples 'netdrift_upstream_requests_total' @{ upstream = "127.0.0.1:$($bad.Port)"; result = 'target_unreachable' } |
             Should -BeGreaterThan 0
         Get-SampleSum $samples 'netdrift_upstream_requests_total' @{ upstream = "127.0.0.1:$($reset.Port)"; result = 'reset' } |
             Should -BeGreaterThan 0

@@ -150,7 +150,7 @@ Describe 'Get-NetDriftStats after known traffic' {
         @{ Upstream = 'ok'; Succeeded = 2; Failed = 0; Cause = $null; Because = '' }
         @{ Upstream = 'ok-auth'; Succeeded = 2; Failed = 0; Cause = $null; Because = '' }
         @{ Upstream = 'reset'; Succeeded = 0; Failed = 2; Cause = 'Reset'; Because = ' by Reset' }
-        @{ Upstream = 'badgateway'; Succeeded = 0; Failed = 2; Cause = 'UpstreamStatus'; Because = ' by UpstreamStatus' }
+        @{ Upstream = 'badgateway'; Succeeded = 0; Failed = 2; Cause = 'TargetUnreachable'; Because = ' by TargetUnreachable (502 to CONNECT blames the target)' }
         @{ Upstream = 'timeout'; Succeeded = 0; Failed = 2; Cause = 'Timeout'; Because = ' by Timeout' }
     ) {
         $row = $lifetime | Where-Object Upstream -eq $Upstream

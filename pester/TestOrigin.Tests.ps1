@@ -80,6 +80,26 @@ Describe 'NetDrift.TestOrigin' {
         $second.Process.HasExited | Should -BeTrue
         { Invoke-WebRequest -Uri "$($second.LoopbackUrl)/hello" -NoProxy -TimeoutSec 5 } | Should -Throw
     }
+
+    It 'serves HTTPS with -Tls, verifiable against the certificate it wrote, which Stop-TestOrigin removes' {
+        $secure = Start-TestOrigin -Tls
+        try {
+            $secure.LoopbackUrl | Should -Be "https://127.0.0.1:$($secure.Port)"
+            $secure.Url | Should -Be "https://origin.netdrift.test:$($secure.Port)"
+            $body = curl -s --noproxy '*' --max-time 10 --cacert $secure.CertificatePath "$($secure.LoopbackUrl)/hello"
+            $LASTEXITCODE | Should -Be 0
+            $body | Should -Be 'hello from origin'
+            # By name too: the certificate holds the test host names, so verification passes.
+            $body = curl -s --noproxy '*' --max-time 10 --cacert $secure.CertificatePath `
+                --resolve "origin.netdrift.test:$($secure.Port):127.0.0.1" "$($secure.Url)/hello"
+            $LASTEXITCODE | Should -Be 0
+            $body | Should -Be 'hello from origin'
+        }
+        finally {
+            $secure | Stop-TestOrigin
+        }
+        Test-Path -LiteralPath $secure.CertificatePath | Should -BeFalse
+    }
 }
 
 Describe 'Wait-Until' {

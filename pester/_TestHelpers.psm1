@@ -77,9 +77,11 @@ function Start-TestOrigin {
     .DESCRIPTION
         Returns Port, HostName, Url (http://<HostName>:<port>, for requests through a proxy),
         LoopbackUrl (http://127.0.0.1:<port>, for direct requests), Target (<HostName>:<port>, for
-        CONNECT) and Process. Endpoints: GET /hello, GET /bytes/<n>, POST /echo, GET /headers,
-        GET /status/<code>, GET /delay/<ms>. Stop it with Stop-TestOrigin (it also exits when this
-        process does).
+        CONNECT), CertificatePath and Process. Endpoints: GET /hello, GET /bytes/<n>, POST /echo,
+        GET /headers, GET /status/<code>, GET /delay/<ms>. -Tls serves HTTPS (the URLs say https)
+        with a fresh self-signed certificate for the test host names, localhost and 127.0.0.1,
+        written as PEM to CertificatePath so clients can trust exactly it. Stop it with
+        Stop-TestOrigin (it also exits when this process does).
     #>
     [CmdletBinding()]
     param(
@@ -87,6 +89,8 @@ function Start-TestOrigin {
         [int] $Port = 0,
 
         [string] $HostName = 'origin.netdrift.test',
+
+        [switch] $Tls,
 
         [ValidateRange(1, 300)]
         [int] $TimeoutSeconds = 30
@@ -97,7 +101,13 @@ function Start-TestOrigin {
         throw "The test origin $dll does not exist: run ./build.ps1 Test, or set NETDRIFT_TEST_ORIGIN."
     }
     $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
-    foreach ($a in @($dll, '--port', "$Port")) { $psi.ArgumentList.Add($a) }
+    $originArguments = @($dll, '--port', "$Port")
+    $certificatePath = $null
+    if ($Tls) {
+        $certificatePath = Join-Path ([IO.Path]::GetTempPath()) "netdrift-origin-$PID-$([guid]::NewGuid().ToString('n')).pem"
+        $originArguments += @('--tls-certificate-out', $certificatePath)
+    }
+    foreach ($a in $originArguments) { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false
     # The origin exits when its stdin closes: holding the pipe ties it to this process.
     $psi.RedirectStandardInput = $true
@@ -116,14 +126,16 @@ function Start-TestOrigin {
     }
     $actualPort = [int]$Matches[1]
     $null = $process.StandardOutput.ReadToEndAsync()
+    $scheme = if ($Tls) { 'https' } else { 'http' }
     [pscustomobject]@{
-        PSTypeName  = 'NetDrift.TestOrigin'
-        Port        = $actualPort
-        HostName    = $HostName
-        Url         = "http://${HostName}:$actualPort"
-        LoopbackUrl = "http://127.0.0.1:$actualPort"
-        Target      = "${HostName}:$actualPort"
-        Process     = $process
+        PSTypeName      = 'NetDrift.TestOrigin'
+        Port            = $actualPort
+        HostName        = $HostName
+        Url             = "${scheme}://${HostName}:$actualPort"
+        LoopbackUrl     = "${scheme}://127.0.0.1:$actualPort"
+        Target          = "${HostName}:$actualPort"
+        CertificatePath = $certificatePath
+        Process         = $process
     }
 }
 
@@ -154,6 +166,7 @@ function Stop-TestOrigin {
         catch [InvalidOperationException] {
             # Already disposed: nothing left to stop.
         }
+        if ($Origin.CertificatePath) { Remove-Item -LiteralPath $Origin.CertificatePath -Force -ErrorAction Ignore }
     }
 }
 
@@ -211,9 +224,13 @@ function Install-DebianPackage {
         The test network namespace has no route out, so build.ps1 finds the Install-DebianPackage
         calls in the suites (literal arguments only) and installs those packages before starting
         Pester; in the suite the call is then a quick check.
+        -Library is for a package without a command of its own (python3-requests): dpkg's record
+        says whether it is installed, since a command of the same language (a pyenv python3 on
+        PATH) proves nothing about it.
     .EXAMPLE
         Install-DebianPackage curl
         Install-DebianPackage -Name dnsutils -Command dig
+        Install-DebianPackage -Name python3-requests -Library
     #>
     [CmdletBinding()]
     param(
@@ -221,9 +238,17 @@ function Install-DebianPackage {
         [string] $Name,
 
         [Parameter(Position = 1)]
-        [string] $Command = $Name
+        [string] $Command = $Name,
+
+        [switch] $Library
     )
-    if (Get-Command $Command -CommandType Application -ErrorAction Ignore) { return }
+    $installed = if ($Library) {
+        { (& dpkg-query -W -f '${Status}' $Name 2>$null) -eq 'install ok installed' }
+    }
+    else {
+        { [bool](Get-Command $Command -CommandType Application -ErrorAction Ignore) }
+    }
+    if (& $installed) { return }
     if (-not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
         throw "'$Command' is missing and there is no apt-get here: install $Name yourself."
     }
@@ -245,8 +270,9 @@ function Install-DebianPackage {
         $script:AptUpdated = $true
     }
     & $run @('-qq', '-y', '--no-install-recommends', 'install', $Name)
-    if (-not (Get-Command $Command -CommandType Application -ErrorAction Ignore)) {
-        throw "apt-get installed $Name but '$Command' is still not on PATH."
+    if (-not (& $installed)) {
+        $missing = if ($Library) { 'dpkg does not list it as installed' } else { "'$Command' is still not on PATH" }
+        throw "apt-get installed $Name but $missing."
     }
 }
 

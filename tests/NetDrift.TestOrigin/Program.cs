@@ -1,6 +1,7 @@
 // NetDrift.TestOrigin: the HTTP server that Pester traffic ends at.
-//   dotnet NetDrift.TestOrigin.dll [--port <n>] [--ignore-stdin]
-// Listens on 127.0.0.1 only (port 0 = a free port), prints "LISTENING <port>" once ready and
+//   dotnet NetDrift.TestOrigin.dll [--port <n>] [--ignore-stdin] [--tls-certificate-out <path>]
+// Listens on 127.0.0.1 only (port 0 = a free port), with --tls-certificate-out over HTTPS with a
+// fresh self-signed certificate written to <path> as PEM, prints "LISTENING <port>" once ready and
 // nothing else on stdout. It stops on SIGTERM/Ctrl+C and when stdin closes, so an origin whose
 // test process died (and took the write end of the pipe with it) never outlives the run.
 using System.Net;
@@ -18,15 +19,27 @@ using NetDrift.TestOrigin;
 var options = OriginOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: NetDrift.TestOrigin [--port <0-65535>] [--ignore-stdin]");
+    Console.Error.WriteLine("usage: NetDrift.TestOrigin [--port <0-65535>] [--ignore-stdin] [--tls-certificate-out <path>]");
     return 2;
+}
+
+var certificate = options.TlsCertificateOut is null ? null : SelfSignedCertificate.Create();
+if (certificate is not null)
+{
+    File.WriteAllText(options.TlsCertificateOut!, certificate.ExportCertificatePem());
 }
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    kestrel.Listen(IPAddress.Loopback, options.Port);
+    kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+    {
+        if (certificate is not null)
+        {
+            listen.UseHttps(certificate);
+        }
+    });
     // Throughput tests echo bodies far bigger than Kestrel's 30 MB default.
     kestrel.Limits.MaxRequestBodySize = null;
 });

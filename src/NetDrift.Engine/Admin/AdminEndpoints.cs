@@ -23,8 +23,15 @@ internal sealed class AdminEndpoints
         _logins = new LoginChecker(server);
     }
 
-    public async Task HandleAsync(ClientConnection connection, RequestHead request)
+    /// <summary>Bodies these endpoints read only to check them: none takes one, so a small bound.</summary>
+    internal const int MaxBodyBytes = 64 * 1024;
+
+    public async Task HandleAsync(ClientConnection connection, RequestHead request, SocketInput input)
     {
+        if (!await CheckBodyAsync(connection, request, input).ConfigureAwait(false))
+        {
+            return;
+        }
         var path = request.PathAndQuery.Split('?', 2)[0];
         var headOnly = request.Method == "HEAD";
         if (request.Method is not ("GET" or "HEAD"))
@@ -70,6 +77,41 @@ internal sealed class AdminEndpoints
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads any request body (within the header timeout) before anything answers: a malformed
+    /// chunked body is a 400 (RFC 9112 §7.1) wherever it is sent, never a 404 or 405 as though the
+    /// request were fine. False when the request was refused or the client is gone.
+    /// </summary>
+    private async Task<bool> CheckBodyAsync(ClientConnection connection, RequestHead request, SocketInput input)
+    {
+        var framing = BodyFraming.ForRequest(request.Headers);
+        if (framing == BodyFraming.Empty)
+        {
+            return true;
+        }
+        var result = await BodyDrain.ReadAsync(input, framing, MaxBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
+        var client = connection.RemoteAddress.ToString();
+        switch (result)
+        {
+            case BodyDrainResult.Completed:
+                return true;
+            case BodyDrainResult.TooLarge:
+                ProxyLog.Refused(_server.Logger, client, 413, "admin request body too large");
+                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, ContentTooLarge).ConfigureAwait(false);
+                return false;
+            case BodyDrainResult.TimedOut:
+                // Silent, like a head that does not arrive in time.
+                _server.Counters.Reject(RejectionCause.HeaderTimeout);
+                return false;
+            default:
+                _server.Counters.Reject(RejectionCause.Malformed);
+                var reason = result == BodyDrainResult.Malformed ? "malformed request body" : "closed mid-body";
+                ProxyLog.Refused(_server.Logger, client, 400, reason);
+                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+                return false;
+        }
+    }
+
     /// <summary>A complete response with a body, then close (admin requests are one per connection).</summary>
     internal static Task AnswerAsync(ClientConnection connection, int status, string contentType, byte[] body, bool headOnly)
     {
@@ -86,6 +128,8 @@ internal sealed class AdminEndpoints
         body.CopyTo(answer, head.Length);
         return SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer);
     }
+
+    private static readonly byte[] ContentTooLarge = StatusResponses.Build(413, "Content Too Large", "request body too large");
 
     private static readonly byte[] MethodNotAllowed = StatusResponses.Build(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n");
 

@@ -94,6 +94,7 @@ public static class ConfigDiff
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);
+        Setting("retries_on_target_error", old.RetriesOnTargetError, @new.RetriesOnTargetError);
         Setting("metrics_endpoint", old.MetricsEndpoint, @new.MetricsEndpoint);
         Setting("expose_upstream", old.ExposeUpstream, @new.ExposeUpstream);
         Setting("allowed_ports", string.Join(",", old.AllowedPorts), string.Join(",", @new.AllowedPorts));
@@ -101,6 +102,7 @@ public static class ConfigDiff
         Setting("limits.max_connections_per_client", old.Limits.MaxConnectionsPerClient, @new.Limits.MaxConnectionsPerClient);
         Setting("limits.header_timeout_seconds", old.Limits.HeaderTimeout, @new.Limits.HeaderTimeout);
         Setting("limits.idle_timeout_seconds", old.Limits.IdleTimeout, @new.Limits.IdleTimeout);
+        Setting("limits.body_timeout_seconds", old.Limits.BodyTimeout, @new.Limits.BodyTimeout);
         Setting("limits.max_header_bytes", old.Limits.MaxHeaderBytes, @new.Limits.MaxHeaderBytes);
         Setting("limits.max_header_count", old.Limits.MaxHeaderCount, @new.Limits.MaxHeaderCount);
         Setting("health_check.enabled", old.HealthCheck.Enabled, @new.HealthCheck.Enabled);

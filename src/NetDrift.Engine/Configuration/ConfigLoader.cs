@@ -138,6 +138,7 @@ public static class ConfigLoader
         {
             LoadBalancing = strategy,
             Retries = root.Int("retries", config.Retries, min: 0, max: 100),
+            RetriesOnTargetError = root.Int("retries_on_target_error", config.RetriesOnTargetError, min: 0, max: 100),
             ExposeUpstream = root.Bool("expose_upstream", config.ExposeUpstream),
             MetricsEndpoint = ReadEndpointPath(root, "metrics_endpoint", config.MetricsEndpoint, sink),
         };
@@ -353,6 +354,7 @@ public static class ConfigLoader
             MaxConnectionsPerClient = limits.Int("max_connections_per_client", defaults.MaxConnectionsPerClient, min: 0),
             HeaderTimeout = limits.Seconds("header_timeout_seconds", defaults.HeaderTimeout, min: 0.1, max: 3600),
             IdleTimeout = limits.Seconds("idle_timeout_seconds", defaults.IdleTimeout, min: 1),
+            BodyTimeout = limits.Seconds("body_timeout_seconds", defaults.BodyTimeout, min: 0.1, max: 3600),
             MaxHeaderBytes = limits.Int("max_header_bytes", defaults.MaxHeaderBytes, min: 1024, max: 1024 * 1024),
             MaxHeaderCount = limits.Int("max_header_count", defaults.MaxHeaderCount, min: 8, max: 10_000),
         };

@@ -15,6 +15,9 @@ public sealed record NetDriftConfig
     public string LoadBalancing { get; init; } = Balancing.LoadBalancingNames.WeightedRoundRobin;
     /// <summary>How many other upstreams are tried after a failed attempt.</summary>
     public int Retries { get; init; } = 2;
+
+    /// <summary>Other upstreams tried after a target failure (CONTRACT §7); within <see cref="Retries"/>.</summary>
+    public int RetriesOnTargetError { get; init; } = 1;
     public LimitsConfig Limits { get; init; } = new();
     /// <summary>CONNECT ports allowed; empty means any.</summary>
     public IReadOnlyList<int> AllowedPorts { get; init; } = [];
@@ -93,6 +96,8 @@ public sealed record LimitsConfig
     public int MaxConnectionsPerClient { get; init; }
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>Longest a plain request's body may go without a byte from the client: then 408, the client's fault.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int MaxHeaderBytes { get; init; } = 32 * 1024;
     public int MaxHeaderCount { get; init; } = Http.HeadParser.DefaultMaxHeaderCount;
 }

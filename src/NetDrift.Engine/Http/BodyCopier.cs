@@ -15,23 +15,26 @@ public static class BodyCopier
     private static readonly byte[] LastChunk = "0\r\n\r\n"u8.ToArray();
 
     /// <param name="decodeChunked">Send a chunked body's data only (an HTTP/1.0 reader); trailers are dropped.</param>
+    /// <param name="deadlines">Bounds each read and each write, so a stall ends the copy and names the side that stalled.</param>
     public static async Task<BodyCopyResult> CopyAsync(SocketInput source, Socket destination, BodyFraming framing,
-        Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken, bool decodeChunked = false)
+        Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken, bool decodeChunked = false,
+        BodyDeadlines? deadlines = null)
     {
+        var waits = new Waits(deadlines, cancellationToken);
         try
         {
             return framing.Kind switch
             {
                 BodyKind.None => BodyCopyResult.Completed,
-                BodyKind.Length => await CopyBytesAsync(source, destination, framing.Length, counted, activity, cancellationToken).ConfigureAwait(false),
-                BodyKind.Chunked => await CopyChunkedAsync(source, destination, decodeChunked, counted, activity, cancellationToken).ConfigureAwait(false),
-                BodyKind.UntilClose => await CopyBytesAsync(source, destination, long.MaxValue, counted, activity, cancellationToken).ConfigureAwait(false),
+                BodyKind.Length => await CopyBytesAsync(source, destination, framing.Length, counted, activity, waits).ConfigureAwait(false),
+                BodyKind.Chunked => await CopyChunkedAsync(source, destination, decodeChunked, counted, activity, waits).ConfigureAwait(false),
+                BodyKind.UntilClose => await CopyBytesAsync(source, destination, long.MaxValue, counted, activity, waits).ConfigureAwait(false),
                 _ => BodyCopyResult.Malformed,
             };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return BodyCopyResult.TimedOut;
+            return deadlines?.Writing == true ? BodyCopyResult.DestinationTimedOut : BodyCopyResult.TimedOut;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -41,16 +44,16 @@ public static class BodyCopier
 
     /// <summary>Copies <paramref name="remaining"/> bytes (long.MaxValue: until the close, which then ends the body).</summary>
     private static async Task<BodyCopyResult> CopyBytesAsync(SocketInput source, Socket destination, long remaining,
-        Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken)
+        Action<long> counted, TunnelActivity? activity, Waits waits)
     {
         while (remaining > 0)
         {
-            if (source.BufferedCount == 0 && await source.FillAsync(int.MaxValue, cancellationToken).ConfigureAwait(false) <= 0)
+            if (source.BufferedCount == 0 && await source.FillAsync(int.MaxValue, waits.Read()).ConfigureAwait(false) <= 0)
             {
                 return BodyCopyResult.SourceClosed;
             }
             var take = (int)Math.Min(remaining, source.BufferedCount);
-            if (!await SendAsync(destination, source.BufferedMemory[..take], cancellationToken).ConfigureAwait(false))
+            if (!await SendAsync(destination, source.BufferedMemory[..take], waits.Write()).ConfigureAwait(false))
             {
                 return BodyCopyResult.DestinationClosed;
             }
@@ -63,14 +66,14 @@ public static class BodyCopier
     }
 
     private static async Task<BodyCopyResult> CopyChunkedAsync(SocketInput source, Socket destination, bool decode,
-        Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken)
+        Action<long> counted, TunnelActivity? activity, Waits waits)
     {
         // "\r\n" ending the previous chunk + up to 16 hex digits + "\r\n": one send per chunk head.
         var frame = new byte[20];
         var first = true;
         while (true)
         {
-            var (sizeResult, size) = await ChunkedDecoder.ReadSizeLineAsync(source, cancellationToken).ConfigureAwait(false);
+            var (sizeResult, size) = await ChunkedDecoder.ReadSizeLineAsync(source, waits.Read()).ConfigureAwait(false);
             if (sizeResult != ChunkReadResult.Ok)
             {
                 return ToCopyResult(sizeResult);
@@ -78,7 +81,7 @@ public static class BodyCopier
             activity?.Touch();
             if (size == 0)
             {
-                var (trailerResult, trailers) = await ChunkedDecoder.ReadTrailersAsync(source, cancellationToken).ConfigureAwait(false);
+                var (trailerResult, trailers) = await ChunkedDecoder.ReadTrailersAsync(source, waits.Read()).ConfigureAwait(false);
                 if (trailerResult != ChunkReadResult.Ok)
                 {
                     return ToCopyResult(trailerResult);
@@ -86,7 +89,7 @@ public static class BodyCopier
                 if (!decode)
                 {
                     var last = LastFrame(first, trailers);
-                    if (!await SendAsync(destination, last, cancellationToken).ConfigureAwait(false))
+                    if (!await SendAsync(destination, last, waits.Write()).ConfigureAwait(false))
                     {
                         return BodyCopyResult.DestinationClosed;
                     }
@@ -106,19 +109,19 @@ public static class BodyCopier
                 length += digits;
                 frame[length++] = (byte)'\r';
                 frame[length++] = (byte)'\n';
-                if (!await SendAsync(destination, frame.AsMemory(0, length), cancellationToken).ConfigureAwait(false))
+                if (!await SendAsync(destination, frame.AsMemory(0, length), waits.Write()).ConfigureAwait(false))
                 {
                     return BodyCopyResult.DestinationClosed;
                 }
                 counted(length);
             }
             first = false;
-            var result = await CopyBytesAsync(source, destination, size, counted, activity, cancellationToken).ConfigureAwait(false);
+            var result = await CopyBytesAsync(source, destination, size, counted, activity, waits).ConfigureAwait(false);
             if (result != BodyCopyResult.Completed)
             {
                 return result;
             }
-            var end = await ChunkedDecoder.ReadDataEndAsync(source, cancellationToken).ConfigureAwait(false);
+            var end = await ChunkedDecoder.ReadDataEndAsync(source, waits.Read()).ConfigureAwait(false);
             if (end != ChunkReadResult.Ok)
             {
                 return ToCopyResult(end);
@@ -140,6 +143,14 @@ public static class BodyCopier
         frame[^2] = (byte)'\r';
         frame[^1] = (byte)'\n';
         return frame;
+    }
+
+    /// <summary>The token for each wait: the caller's, or a deadline armed for that wait.</summary>
+    private readonly struct Waits(BodyDeadlines? deadlines, CancellationToken cancellationToken)
+    {
+        public CancellationToken Read() => deadlines?.ForRead() ?? cancellationToken;
+
+        public CancellationToken Write() => deadlines?.ForWrite() ?? cancellationToken;
     }
 
     private static BodyCopyResult ToCopyResult(ChunkReadResult result) =>

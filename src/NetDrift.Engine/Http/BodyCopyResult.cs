@@ -11,6 +11,8 @@ public enum BodyCopyResult
     DestinationClosed,
     /// <summary>Bad chunked framing: the message cannot be trusted, the connection must close.</summary>
     Malformed,
-    /// <summary>No byte for the idle timeout.</summary>
+    /// <summary>The source sent no byte within the read deadline (<see cref="BodyDeadlines"/>): the sender stalled.</summary>
     TimedOut,
+    /// <summary>The destination took no byte within the write deadline: the receiver stalled.</summary>
+    DestinationTimedOut,
 }

@@ -21,6 +21,7 @@ public static class StatusResponses
     public static readonly byte[] ProxyAuthenticationRequiredKeepAlive = Encoding.ASCII.GetBytes(
         $"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"{Realm}\"\r\n" +
         "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 30\r\n\r\nproxy authentication required\n");
+    public static readonly byte[] RequestTimeout = Build(408, "Request Timeout", "request body timed out");
     public static readonly byte[] HeaderTooLarge = Build(431, "Request Header Fields Too Large", "request header too large");
     public static readonly byte[] BadGateway = Build(502, "Bad Gateway", "every upstream attempt failed");
     public static readonly byte[] ServiceUnavailable = Build(503, "Service Unavailable", "no upstream available");

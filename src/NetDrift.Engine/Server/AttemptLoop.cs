@@ -21,8 +21,12 @@ internal sealed class AttemptLoop
     private readonly StringBuilder _route = new();
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
+    private readonly int _retriesOnTargetError;
     private FailureCause? _lastFailure;
     private Upstream? _succeeded;
+    // Upstreams that said the target failed (CONTRACT §7): blamed only if another one reaches it.
+    private List<(Upstream Upstream, string Message)>? _targetFailures;
+    private int _targetStatus;
 
     public AttemptLoop(ProxyServer server, ClientIdentity client, string target)
     {
@@ -31,12 +35,13 @@ internal sealed class AttemptLoop
         _requiredTag = client.Tag;
         _target = target;
         _maxAttempts = 1 + server.Settings.Config.Retries;
+        _retriesOnTargetError = server.Settings.Config.RetriesOnTargetError;
     }
 
     /// <summary>The next upstream to try, counted as an attempt; null when done.</summary>
     public Upstream? Next()
     {
-        if (_tried.Count >= _maxAttempts)
+        if (_tried.Count >= _maxAttempts || _targetFailures?.Count > _retriesOnTargetError)
         {
             return null;
         }
@@ -60,6 +65,11 @@ internal sealed class AttemptLoop
         _succeeded = upstream;
         upstream.Counters.AttemptSucceeded(latency);
         _server.RecordOutcome(upstream, success: true, "answered");
+        // Another upstream reached the target: the ones that called it unreachable were wrong.
+        foreach (var (wrong, message) in _targetFailures ?? [])
+        {
+            _server.RecordOutcome(wrong, success: false, $"{FailureCause.UpstreamStatus}: {message}, yet {upstream.Name} reached the target");
+        }
         ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), upstream.Name);
     }
 
@@ -72,7 +82,18 @@ internal sealed class AttemptLoop
         upstream.Counters.AttemptFailed(failure, message);
         upstream.Counters.ConnectionClosed();
         ProxyLog.AttemptFailed(_server.Logger, upstream.Name, _target, failure, message);
-        _server.RecordOutcome(upstream, success: false, $"{failure}: {message}");
+        if (failure == FailureCause.TargetUnreachable)
+        {
+            // The target's fault until another upstream proves otherwise: no passive health now,
+            // and a half-open trial is neither won nor lost by it.
+            (_targetFailures ??= new(2)).Add((upstream, message));
+            _targetStatus = result.Response!.StatusCode;
+            upstream.AbandonTrial();
+        }
+        else
+        {
+            _server.RecordOutcome(upstream, success: false, $"{failure}: {message}");
+        }
         _server.TryFinishDraining(upstream);
     }
 
@@ -80,7 +101,8 @@ internal sealed class AttemptLoop
     /// The proxy stopped or cut mid-attempt: blame nobody. An attempt already counted a success
     /// (its answer had begun) stays one: an attempt is counted once.
     /// </summary>
-    public void Abandon(Upstream upstream)
+    /// <summary>Gives the attempt's slot back without blaming the upstream: counted as Cancelled, with why.</summary>
+    public void Abandon(Upstream upstream, string reason = "the proxy stopped")
     {
         if (_succeeded == upstream)
         {
@@ -88,7 +110,7 @@ internal sealed class AttemptLoop
             _server.TryFinishDraining(upstream);
             return;
         }
-        upstream.Counters.AttemptFailed(FailureCause.Cancelled, "the proxy stopped");
+        upstream.Counters.AttemptFailed(FailureCause.Cancelled, reason);
         upstream.Counters.ConnectionClosed();
         upstream.AbandonTrial();
     }
@@ -97,13 +119,23 @@ internal sealed class AttemptLoop
     {
         var (answer, status) = _tried.Count == 0
             ? (StatusResponses.ServiceUnavailable, 503)
-            : _lastFailure == FailureCause.Timeout
-                ? (StatusResponses.GatewayTimeout, 504)
-                : (StatusResponses.BadGateway, 502);
+            : _targetFailures?.Count == _tried.Count
+                ? TargetAnswer(_targetStatus)
+                : _lastFailure == FailureCause.Timeout
+                    ? (StatusResponses.GatewayTimeout, 504)
+                    : (StatusResponses.BadGateway, 502);
         ProxyLog.AllAttemptsFailed(_server.Logger, connection.RemoteAddress.ToString(), _target, status);
         ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
         return answer;
     }
+
+    /// <summary>Every attempt failed for the target: the client hears what the upstream said.</summary>
+    private static (byte[] Answer, int Status) TargetAnswer(int status) => status switch
+    {
+        503 => (StatusResponses.ServiceUnavailable, 503),
+        504 => (StatusResponses.GatewayTimeout, 504),
+        _ => (StatusResponses.BadGateway, 502),
+    };
 
     private string Tried() => _route.Length == 0 ? "nothing failed" : _route.ToString().TrimEnd(' ', ';');
 }

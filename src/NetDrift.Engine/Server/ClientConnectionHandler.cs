@@ -12,6 +12,9 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class ClientConnectionHandler
 {
+    /// <summary>The largest body a 407 reads past to keep the connection; a bigger one is not worth receiving to drop.</summary>
+    internal const int MaxChallengedBodyBytes = 64 * 1024;
+
     private readonly ProxyServer _server;
     private readonly ConnectForwarder _connect;
     private readonly PlainHttpForwarder _plain;
@@ -97,7 +100,7 @@ internal sealed class ClientConnectionHandler
 
         if (request!.Form == RequestTargetForm.Origin)
         {
-            await _admin.HandleAsync(connection, request).ConfigureAwait(false);
+            await _admin.HandleAsync(connection, request, input).ConfigureAwait(false);
             return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)
@@ -113,11 +116,11 @@ internal sealed class ClientConnectionHandler
             if (header is null)
             {
                 // The challenge to a request without credentials is not a failure.
-                return await ChallengeAsync(connection, request, "no credentials").ConfigureAwait(false);
+                return await ChallengeAsync(connection, input, request, "no credentials").ConfigureAwait(false);
             }
             if (await _logins.CheckAsync(settings, connection, header).ConfigureAwait(false) is not { } user)
             {
-                return await ChallengeAsync(connection, request, "wrong credentials").ConfigureAwait(false);
+                return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
             identity = new ClientIdentity(user.Username, user.Tag);
         }
@@ -141,13 +144,16 @@ internal sealed class ClientConnectionHandler
     }
 
     /// <summary>
-    /// Answers 407. A request with no body that may keep its connection keeps it: a client that
-    /// answers the challenge (.NET always waits for one) does so on the same connection. A request
-    /// with an unread body still closes, since its bytes would be read as the next request.
+    /// Answers 407. A request that may keep its connection keeps it when its framing allows: no
+    /// body, or a well-formed body (Content-Length or chunked) of at most
+    /// <see cref="MaxChallengedBodyBytes"/> read past within the header timeout (.NET sends a POST's
+    /// body before it learns credentials are due). A client that answers the challenge (.NET always
+    /// waits for one) does so on the same connection. Other bodies (malformed, larger, held back for
+    /// Expect, on a CONNECT) close it, since their bytes would be read as the next request.
     /// </summary>
-    private async Task<bool> ChallengeAsync(ClientConnection connection, RequestHead request, string reason)
+    private async Task<bool> ChallengeAsync(ClientConnection connection, SocketInput input, RequestHead request, string reason)
     {
-        if (BodyFraming.ForRequest(request.Headers) != BodyFraming.Empty || !PlainHttpHeads.ClientWantsKeepAlive(request))
+        if (!PlainHttpHeads.ClientWantsKeepAlive(request) || !await ReadPastBodyAsync(input, request).ConfigureAwait(false))
         {
             await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, reason).ConfigureAwait(false);
             return false;
@@ -156,6 +162,22 @@ internal sealed class ClientConnectionHandler
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>True when the request has no body or its body has been read and dropped.</summary>
+    private async Task<bool> ReadPastBodyAsync(SocketInput input, RequestHead request)
+    {
+        var framing = BodyFraming.ForRequest(request.Headers);
+        if (framing == BodyFraming.Empty)
+        {
+            return true;
+        }
+        if (request.IsConnect || request.Headers.Get("Expect") is not null)
+        {
+            return false;
+        }
+        return await BodyDrain.ReadAsync(input, framing, MaxChallengedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false)
+            == BodyDrainResult.Completed;
     }
 
     /// <summary>Waits up to the idle timeout for the first byte of the next request; false when the client closed or stayed silent.</summary>

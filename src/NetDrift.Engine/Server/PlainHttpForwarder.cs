@@ -41,12 +41,12 @@ internal sealed class PlainHttpForwarder
             ExchangeOutcome outcome;
             try
             {
-                outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout, config.Limits.MaxHeaderBytes).ConfigureAwait(false);
+                outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout).ConfigureAwait(false);
             }
             catch
             {
                 // Any early exit must give the attempt's slot back, or a removed upstream drains forever.
-                attempts.Abandon(upstream);
+                attempts.Abandon(upstream, "the exchange ended by an error inside NetDrift");
                 _server.TryFinishDraining(upstream);
                 throw;
             }
@@ -62,19 +62,27 @@ internal sealed class PlainHttpForwarder
                     return false;
                 case ExchangeKind.ClientGone:
                     // The client left mid-request: not the upstream's fault.
-                    attempts.Abandon(upstream);
+                    attempts.Abandon(upstream, "the client went away mid-request");
                     _server.TryFinishDraining(upstream);
+                    return false;
+                case ExchangeKind.ClientStalled:
+                    // The request body stopped arriving: the client's fault, never the upstream's.
+                    attempts.Abandon(upstream, "the client stalled its request body");
+                    _server.TryFinishDraining(upstream);
+                    _server.Counters.Reject(RejectionCause.BodyTimeout);
+                    ProxyLog.Refused(_server.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.RequestTimeout).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.LocalFailure:
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
-                    attempts.Abandon(upstream);
+                    attempts.Abandon(upstream, "NetDrift could not make a socket");
                     _server.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
                     // the client's fault, answered at once instead of after the upstream timeout.
-                    attempts.Abandon(upstream);
+                    attempts.Abandon(upstream, "the client sent a malformed request body");
                     _server.TryFinishDraining(upstream);
                     _server.Counters.Reject(RejectionCause.Malformed);
                     ProxyLog.Refused(_server.Logger, identity.Key, 400, "malformed request body");
@@ -92,12 +100,12 @@ internal sealed class PlainHttpForwarder
         return false;
     }
 
-    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone, BadRequestBody, LocalFailure }
+    private enum ExchangeKind { Served, Failed, Cancelled, ClientGone, ClientStalled, BadRequestBody, LocalFailure }
 
     private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false, bool RequestWritten = false);
 
     private async Task<ExchangeOutcome> ExchangeAsync(ClientConnection connection, RequestHead request, SocketInput client,
-        BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout, int maxHeaderBytes)
+        BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout)
     {
         var config = upstream.Config;
         var version = config.Url.Authority + "\n" + config.Url.ProxyAuthorization;
@@ -138,7 +146,7 @@ internal sealed class PlainHttpForwarder
                 }
                 upstreamConnection = new PooledConnection(socket, new SocketInput(socket), version);
             }
-            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, started, timeout, maxHeaderBytes).ConfigureAwait(false);
+            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, started, timeout).ConfigureAwait(false);
             if (outcome is null)
             {
                 // The pooled connection was dead before it answered a single byte: once, for a
@@ -158,8 +166,9 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>One request/response on one upstream connection; null when a reused connection proved dead before any answer.</summary>
     private async Task<ExchangeOutcome?> ExchangeOnAsync(ClientConnection connection, RequestHead request, SocketInput client, BodyFraming framing,
-        Upstream upstream, AttemptLoop attempts, PooledConnection upstreamConnection, byte[] head, long started, TimeSpan timeout, int maxHeaderBytes)
+        Upstream upstream, AttemptLoop attempts, PooledConnection upstreamConnection, byte[] head, long started, TimeSpan timeout)
     {
+        var limits = _server.Settings.Config.Limits;
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;
         var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
         connection.AttachTunnel(activity, upstream);
@@ -170,6 +179,9 @@ internal sealed class PlainHttpForwarder
         // Not linked to stopping: a request in progress may finish during the drain, and the drain
         // timeout cuts it through the attached activity (a reset), as it cuts a tunnel.
         using var bodyFailed = new CancellationTokenSource();
+        // The wait for the answer: upstream_timeout from the dial for a request without a body, and
+        // from the body's last byte for one with a body (a slow upload is not the upstream's delay).
+        using var answerDue = CancellationTokenSource.CreateLinkedTokenSource(bodyFailed.Token);
         try
         {
             try
@@ -189,27 +201,36 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = BodyCopier.CopyAsync(client, upstreamConnection.Socket, framing, upstream.Counters.AddSent, activity, CancellationToken.None);
-                _ = body.ContinueWith(static (copy, state) =>
+                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, upstream, activity, limits.BodyTimeout, timeout);
+                _ = body.ContinueWith(copy =>
                 {
-                    if (copy.IsCompletedSuccessfully && copy.Result is BodyCopyResult.Malformed or BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
+                    try
                     {
-                        try
+                        if (copy.IsCompletedSuccessfully && copy.Result == BodyCopyResult.Completed)
                         {
-                            ((CancellationTokenSource)state!).Cancel();
+                            answerDue.CancelAfter(timeout);
                         }
-                        catch (ObjectDisposedException)
+                        else if (copy.IsCompletedSuccessfully && copy.Result != BodyCopyResult.DestinationClosed)
                         {
+                            bodyFailed.Cancel();
                         }
                     }
-                }, bodyFailed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    catch (ObjectDisposedException)
+                    {
+                        // The exchange ended first.
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            else
+            {
+                answerDue.CancelAfter(Remaining(timeout, started));
             }
 
             ResponseHead response;
             var input = upstreamConnection.Input;
             while (true)
             {
-                var (status, length) = await input.ReadHeadAsync(maxHeaderBytes, Remaining(timeout, started), bodyFailed.Token, expectSoon: true).ConfigureAwait(false);
+                var (status, length) = await ReadAnswerHeadAsync(input, limits.MaxHeaderBytes, answerDue.Token, bodyFailed.Token).ConfigureAwait(false);
                 if (status != HeadReadStatus.Complete)
                 {
                     if (reused && body is null && status is HeadReadStatus.ClosedBeforeHead or HeadReadStatus.Reset)
@@ -270,6 +291,16 @@ internal sealed class PlainHttpForwarder
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
             {
+                if (copied == BodyCopyResult.Malformed)
+                {
+                    upstream.Counters.ResponseMalformed("malformed chunked response body");
+                }
+                if (copied is BodyCopyResult.Malformed or BodyCopyResult.SourceClosed)
+                {
+                    // A cut transfer is a reset (CONTRACT §10): a clean close would pass a truncated
+                    // body (de-chunked for HTTP/1.0, delimited by the close) off as a whole one.
+                    activity.Abort(RelayResult.Aborted);
+                }
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
             if (body is not null)
@@ -291,16 +322,16 @@ internal sealed class PlainHttpForwarder
                     return new ExchangeOutcome(ExchangeKind.Cancelled);
                 }
                 var bodyStarted = body is not null;
-                if (body is not null && body.IsCompleted && await body.ConfigureAwait(false) is BodyCopyResult.SourceClosed or BodyCopyResult.TimedOut)
+                if (body is not null && body.IsCompleted && BodyFault(await body.ConfigureAwait(false), started, timeout) is { } fault)
                 {
-                    return new ExchangeOutcome(ExchangeKind.ClientGone);
+                    return fault;
                 }
                 return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(cause, message, Stopwatch.GetElapsedTime(started)), BodyStarted: bodyStarted, RequestWritten: true);
             }
         }
-        catch (OperationCanceledException) when (activity.AbortReason is null && body is { IsCompletedSuccessfully: true })
+        catch (OperationCanceledException) when (activity.AbortReason is null && body is { IsCompletedSuccessfully: true } && BodyFault(body.Result, started, timeout) is { } fault)
         {
-            return new ExchangeOutcome(body.Result == BodyCopyResult.Malformed ? ExchangeKind.BadRequestBody : ExchangeKind.ClientGone);
+            return fault;
         }
         catch (OperationCanceledException)
         {
@@ -319,6 +350,40 @@ internal sealed class PlainHttpForwarder
             }
         }
     }
+
+    /// <summary>Streams the request body, each read bounded by body_timeout (the client's side) and each write by upstream_timeout.</summary>
+    private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Socket upstreamSocket, BodyFraming framing,
+        Upstream upstream, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
+    {
+        using var deadlines = new BodyDeadlines(read: bodyTimeout, write: upstreamTimeout);
+        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, upstream.Counters.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the upstream's answer head until <paramref name="answerDue"/>; its firing alone (not the body's failure) is a timeout.</summary>
+    private static async ValueTask<(HeadReadStatus Status, int Length)> ReadAnswerHeadAsync(SocketInput input, int maxHeaderBytes,
+        CancellationToken answerDue, CancellationToken bodyFailed)
+    {
+        try
+        {
+            return await input.ReadHeadAsync(maxHeaderBytes, Timeout.InfiniteTimeSpan, answerDue, expectSoon: true).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!bodyFailed.IsCancellationRequested)
+        {
+            return (HeadReadStatus.TimedOut, 0);
+        }
+    }
+
+    /// <summary>Who is to blame when the request body ended badly; null when it did not.</summary>
+    private static ExchangeOutcome? BodyFault(BodyCopyResult result, long started, TimeSpan timeout) => result switch
+    {
+        BodyCopyResult.Malformed => new ExchangeOutcome(ExchangeKind.BadRequestBody),
+        BodyCopyResult.SourceClosed => new ExchangeOutcome(ExchangeKind.ClientGone),
+        BodyCopyResult.TimedOut => new ExchangeOutcome(ExchangeKind.ClientStalled),
+        BodyCopyResult.DestinationTimedOut => new ExchangeOutcome(ExchangeKind.Failed,
+            Failure: AttemptResult.Failed(FailureCause.Timeout, $"took no request body byte for {timeout.TotalSeconds:0.###} s", Stopwatch.GetElapsedTime(started)),
+            BodyStarted: true, RequestWritten: true),
+        _ => null,
+    };
 
     private static TimeSpan Remaining(TimeSpan timeout, long started)
     {

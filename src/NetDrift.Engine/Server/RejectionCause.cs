@@ -7,7 +7,7 @@ public enum RejectionCause
     MaxConnections,
     /// <summary>limits.max_connections_per_client reached for that client IP: 503.</summary>
     PerClientLimit,
-    /// <summary>No complete request head within limits.header_timeout_seconds: closed.</summary>
+    /// <summary>No complete request head (nor, for an admin request, its body) within limits.header_timeout_seconds: closed.</summary>
     HeaderTimeout,
     /// <summary>Head over limits.max_header_bytes or max_header_count: 431.</summary>
     HeaderTooLarge,
@@ -20,4 +20,6 @@ public enum RejectionCause
     /// accept. The accept loop backs off (5 ms doubling to 1 s) and the client waits in the backlog.
     /// </summary>
     DescriptorsExhausted,
+    /// <summary>A plain request body went limits.body_timeout_seconds without a byte: 408, the client's fault.</summary>
+    BodyTimeout,
 }

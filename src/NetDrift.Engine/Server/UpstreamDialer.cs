@@ -130,6 +130,10 @@ internal static class UpstreamDialer
     };
 
     /// <summary>Classifies a non-2xx answer to CONNECT.</summary>
-    public static FailureCause Classify(ResponseHead response) =>
-        response.StatusCode == 407 ? FailureCause.Auth : FailureCause.UpstreamStatus;
+    public static FailureCause Classify(ResponseHead response) => response.StatusCode switch
+    {
+        407 => FailureCause.Auth,
+        502 or 503 or 504 => FailureCause.TargetUnreachable,
+        _ => FailureCause.UpstreamStatus,
+    };
 }

@@ -17,4 +17,10 @@ public enum FailureCause
     Protocol,
     /// <summary>The proxy stopped mid-attempt: counted, but not the upstream's fault.</summary>
     Cancelled,
+    /// <summary>
+    /// The upstream answered CONNECT with 502, 503 or 504: the target failed, not the upstream
+    /// (CONTRACT §7). Counted, never against passive health unless another upstream then reaches
+    /// the same target in the same request.
+    /// </summary>
+    TargetUnreachable,
 }

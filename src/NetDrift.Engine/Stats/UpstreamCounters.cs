@@ -19,6 +19,8 @@ public sealed class UpstreamCounters : IByteCounter
     private long _latencyEwmaMicros;
     private long _lastRequestTicks;
     private LastError? _lastError;
+    private long _malformedResponses;
+    private long _malformedResponsesBaseline;
 
     public UpstreamCounters(TimeProvider? time = null)
     {
@@ -41,6 +43,12 @@ public sealed class UpstreamCounters : IByteCounter
     public DateTimeOffset? LastRequestAt => Volatile.Read(ref _lastRequestTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
     public LastError? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>
+    /// Responses whose body broke its framing after the head arrived (the attempt already counted
+    /// as a success): NetDrift cut them with a reset, and this says how often the upstream did it.
+    /// </summary>
+    public long MalformedResponses => Volatile.Read(ref _malformedResponses) - Volatile.Read(ref _malformedResponsesBaseline);
 
     /// <summary>An attempt begins: counted now, so in-flight attempts show up.</summary>
     public void AttemptStarted()
@@ -81,6 +89,13 @@ public sealed class UpstreamCounters : IByteCounter
             Interlocked.Increment(ref cell.Failed);
             Interlocked.Increment(ref cell.FailedBy[(int)cause]);
         }
+    }
+
+    /// <summary>A response body broke its framing mid-transfer; also the last error.</summary>
+    public void ResponseMalformed(string message)
+    {
+        Interlocked.Increment(ref _malformedResponses);
+        Volatile.Write(ref _lastError, new LastError($"{FailureCause.Protocol}: {message}", _time.GetUtcNow()));
     }
 
     /// <summary>A connection to this upstream opened (from the dial on); returns the active count.</summary>
@@ -144,6 +159,7 @@ public sealed class UpstreamCounters : IByteCounter
         Volatile.Write(ref _sinceTicks, _time.GetUtcNow().UtcTicks);
         _recent.Clear();
         Interlocked.Exchange(ref _peakSinceReset, ActiveConnections);
+        Volatile.Write(ref _malformedResponsesBaseline, Volatile.Read(ref _malformedResponses));
         Volatile.Write(ref _lastError, null);
     }
 }

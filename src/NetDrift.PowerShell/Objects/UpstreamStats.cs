@@ -11,7 +11,7 @@ public sealed class UpstreamStats
     public long Requests { get; init; }
     public long Succeeded { get; init; }
     public long Failed { get; init; }
-    /// <summary>Failures by cause (Refused, Reset, Timeout, UpstreamStatus, Auth, Protocol, Cancelled); causes with none are left out.</summary>
+    /// <summary>Failures by cause (Refused, Reset, Timeout, UpstreamStatus, Auth, Protocol, Cancelled, TargetUnreachable); causes with none are left out.</summary>
     public IReadOnlyDictionary<string, long> FailedBy { get; init; } = new Dictionary<string, long>();
     /// <summary>Succeeded / (Succeeded + Failed), 0..1; 0 before the first finished attempt.</summary>
     public double SuccessRate { get; init; }

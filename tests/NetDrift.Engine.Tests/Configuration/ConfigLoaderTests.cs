@@ -303,6 +303,7 @@ public sealed class ConfigLoaderTests
     [InlineData(""" "load_balancing": 1, """, "load_balancing")]
     [InlineData(""" "retries": -1, """, "retries")]
     [InlineData(""" "retries": "2", """, "retries")]
+    [InlineData(""" "retries_on_target_error": -1, """, "retries_on_target_error")]
     [InlineData(""" "upstream_timeout": -1, """, "upstream_timeout")]
     [InlineData(""" "upstream_timeout": "5s", """, "upstream_timeout")]
     [InlineData(""" "server": { "listen_address": "localhost" }, """, "server.listen_address")]

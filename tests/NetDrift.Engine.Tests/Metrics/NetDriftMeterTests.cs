@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using NetDrift.Engine.Faults;
 using NetDrift.Engine.Metrics;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
 using static NetDrift.Engine.Tests.Metrics.MetricsTestProxies;
 
@@ -70,8 +71,8 @@ public sealed class NetDriftMeterTests
         var name = "meter-" + Guid.NewGuid().ToString("N")[..8];
         await using var target = TcpTargetServer.StartEcho();
         await using var healthy = FaultyProxy.Start("none", new FaultyProxyOptions());
-        await using var badGateway = FaultyProxy.Start("bad-gateway", new FaultyProxyOptions { Fault = FaultType.BadGateway });
-        await using var proxy = Start([healthy, badGateway], name: name);
+        await using var internalError = FaultyProxy.Start("internal-error", new FaultyProxyOptions { Fault = FaultType.InternalError });
+        await using var proxy = Start([healthy, internalError], name: name);
         for (var i = 0; i < 4; i++)
         {
             await TunnelAsync(proxy, target, payloadBytes: 100);
@@ -81,12 +82,12 @@ public sealed class NetDriftMeterTests
         var seen = Observe(name);
 
         var ok = NameOf(healthy);
-        var bad = NameOf(badGateway);
+        var bad = NameOf(internalError);
         Assert.Equal(2, One(seen, "netdrift.upstream.requests", ("upstream", ok), ("result", "success")));
         Assert.Equal(0, One(seen, "netdrift.upstream.requests", ("upstream", ok), ("result", "upstream_status")));
         Assert.Equal(2, One(seen, "netdrift.upstream.requests", ("upstream", bad), ("result", "upstream_status")));
         Assert.Equal(0, One(seen, "netdrift.upstream.requests", ("upstream", bad), ("result", "success")));
-        Assert.Equal(8, seen.Count(s => s.Instrument == "netdrift.upstream.requests" && s.Tag("upstream") == bad));
+        Assert.Equal(1 + Enum.GetValues<FailureCause>().Length, seen.Count(s => s.Instrument == "netdrift.upstream.requests" && s.Tag("upstream") == bad));
         Assert.Equal(200, One(seen, "netdrift.upstream.bytes", ("upstream", ok), ("direction", "sent")));
         Assert.Equal(200, One(seen, "netdrift.upstream.bytes", ("upstream", ok), ("direction", "received")));
         Assert.Equal(0, One(seen, "netdrift.upstream.active_connections", ("upstream", ok)));

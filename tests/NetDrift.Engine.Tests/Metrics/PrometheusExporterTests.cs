@@ -12,7 +12,7 @@ public sealed class PrometheusExporterTests
 {
     private const string Requests = "netdrift_upstream_requests_total";
 
-    private static readonly string[] Results = ["success", "refused", "reset", "timeout", "upstream_status", "auth", "protocol", "cancelled"];
+    private static readonly string[] Results = ["success", "refused", "reset", "timeout", "upstream_status", "auth", "protocol", "cancelled", "target_unreachable"];
 
     [Fact]
     public void MetricLabels_Causes_SnakeCaseInEnumOrder()
@@ -27,11 +27,11 @@ public sealed class PrometheusExporterTests
         await using var target = TcpTargetServer.StartEcho();
         await using var healthy = FaultyProxy.Start("none", new FaultyProxyOptions { Fault = FaultType.None });
         await using var reset = FaultyProxy.Start("reset", new FaultyProxyOptions { Fault = FaultType.Reset });
-        await using var badGateway = FaultyProxy.Start("bad-gateway", new FaultyProxyOptions { Fault = FaultType.BadGateway });
+        await using var internalError = FaultyProxy.Start("internal-error", new FaultyProxyOptions { Fault = FaultType.InternalError });
         await using var refuse = FaultyProxy.Start("refuse", new FaultyProxyOptions { Fault = FaultType.Refuse });
         await using var timeout = FaultyProxy.Start("timeout", new FaultyProxyOptions { Fault = FaultType.Timeout });
         await using var auth = FaultyProxy.Start("auth", new FaultyProxyOptions { UserName = "someone", Password = "else" });
-        FaultyProxy[] upstreams = [healthy, reset, badGateway, refuse, timeout, auth];
+        FaultyProxy[] upstreams = [healthy, reset, internalError, refuse, timeout, auth];
         await using var proxy = Start(upstreams, Exact + """ "upstream_timeout": 0.5, """);
 
         for (var i = 0; i < 12; i++)
@@ -43,7 +43,7 @@ public sealed class PrometheusExporterTests
 
         var expected = new Dictionary<FaultyProxy, string>
         {
-            [healthy] = "success", [reset] = "reset", [badGateway] = "upstream_status",
+            [healthy] = "success", [reset] = "reset", [internalError] = "upstream_status",
             [refuse] = "refused", [timeout] = "timeout", [auth] = "auth",
         };
         foreach (var (upstream, result) in expected)
@@ -81,8 +81,8 @@ public sealed class PrometheusExporterTests
     {
         await using var target = TcpTargetServer.StartEcho();
         await using var healthy = FaultyProxy.Start("none", new FaultyProxyOptions());
-        await using var badGateway = FaultyProxy.Start("bad-gateway", new FaultyProxyOptions { Fault = FaultType.BadGateway });
-        await using var proxy = Start([healthy, badGateway]);
+        await using var internalError = FaultyProxy.Start("internal-error", new FaultyProxyOptions { Fault = FaultType.InternalError });
+        await using var proxy = Start([healthy, internalError]);
         for (var i = 0; i < 4; i++)
         {
             await TunnelAsync(proxy, target, payloadBytes: 10);
@@ -108,7 +108,7 @@ public sealed class PrometheusExporterTests
         Assert.True(await SettledAsync(proxy));
         var later = await ScrapeAsync(proxy);
         Assert.Equal(3, later.Value(Requests, ("upstream", NameOf(healthy)), ("result", "success")));
-        Assert.Equal(3, later.Value(Requests, ("upstream", NameOf(badGateway)), ("result", "upstream_status")));
+        Assert.Equal(3, later.Value(Requests, ("upstream", NameOf(internalError)), ("result", "upstream_status")));
         Assert.Equal(30, later.Value("netdrift_upstream_bytes_total", ("upstream", NameOf(healthy)), ("direction", "sent")));
         Assert.Equal(3, later.Value("netdrift_upstream_latency_seconds_count", ("upstream", NameOf(healthy))));
         Assert.Equal(6, later.Value("netdrift_connections_total"));
@@ -159,9 +159,9 @@ public sealed class PrometheusExporterTests
     public async Task Export_UpstreamTurnsUnhealthy_HealthStateSetUpAndPoolGauges()
     {
         await using var target = TcpTargetServer.StartEcho();
-        await using var badGateway = FaultyProxy.Start("bad-gateway", new FaultyProxyOptions { Fault = FaultType.BadGateway });
-        await using var proxy = Start([badGateway], """ "retries": 0, "limits": { "max_connections": 77 }, """);
-        var name = NameOf(badGateway);
+        await using var internalError = FaultyProxy.Start("internal-error", new FaultyProxyOptions { Fault = FaultType.InternalError });
+        await using var proxy = Start([internalError], """ "retries": 0, "limits": { "max_connections": 77 }, """);
+        var name = NameOf(internalError);
 
         var fresh = await ScrapeAsync(proxy);
         Assert.Equal(1, fresh.Value("netdrift_upstream_health", ("upstream", name), ("state", "unknown")));

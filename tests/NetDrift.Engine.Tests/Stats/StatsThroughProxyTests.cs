@@ -41,14 +41,14 @@ public sealed class StatsThroughProxyTests
         Loopback.WaitUntilAsync(() => proxy.Counters.ActiveConnections == 0 && proxy.Pool.All.All(u => u.Counters.ActiveConnections == 0));
 
     [Fact(Timeout = 30_000)]
-    public async Task Connect_ThreeEachOnNoneResetBadGatewayTimeout_ExactCountsAndCausesInBothWindows()
+    public async Task Connect_ThreeEachOnNoneResetInternalErrorTimeout_ExactCountsAndCausesInBothWindows()
     {
         await using var target = TcpTargetServer.StartEcho();
         await using var healthy = FaultyProxy.Start("none", new FaultyProxyOptions { Fault = FaultType.None });
         await using var reset = FaultyProxy.Start("reset", new FaultyProxyOptions { Fault = FaultType.Reset });
-        await using var badGateway = FaultyProxy.Start("bad-gateway", new FaultyProxyOptions { Fault = FaultType.BadGateway });
+        await using var internalError = FaultyProxy.Start("internal-error", new FaultyProxyOptions { Fault = FaultType.InternalError });
         await using var timeout = FaultyProxy.Start("timeout", new FaultyProxyOptions { Fault = FaultType.Timeout });
-        await using var proxy = StartProxy([healthy, reset, badGateway, timeout], upstreamTimeoutSeconds: 0.5);
+        await using var proxy = StartProxy([healthy, reset, internalError, timeout], upstreamTimeoutSeconds: 0.5);
 
         var statuses = new List<int>();
         for (var i = 0; i < 12; i++)
@@ -70,11 +70,11 @@ public sealed class StatsThroughProxyTests
             Assert.Null(ok.LastError);
 
             AssertFailedOnly(Row(proxy, reset).Counters.Snapshot(window), FailureCause.Reset);
-            AssertFailedOnly(Row(proxy, badGateway).Counters.Snapshot(window), FailureCause.UpstreamStatus);
+            AssertFailedOnly(Row(proxy, internalError).Counters.Snapshot(window), FailureCause.UpstreamStatus);
             var timedOut = Row(proxy, timeout).Counters.Snapshot(window);
             AssertFailedOnly(timedOut, FailureCause.Timeout);
         }
-        Assert.Contains("502", Row(proxy, badGateway).Counters.LastError!.Message, StringComparison.Ordinal);
+        Assert.Contains("500", Row(proxy, internalError).Counters.LastError!.Message, StringComparison.Ordinal);
         Assert.Equal(12, proxy.Counters.TotalConnections);
 
         static void AssertFailedOnly(UpstreamStatsSnapshot row, FailureCause cause)
