@@ -15,8 +15,13 @@ namespace NetDrift.Engine.Admin;
 internal sealed class AdminEndpoints
 {
     private readonly ProxyServer _server;
+    private readonly LoginChecker _logins;
 
-    public AdminEndpoints(ProxyServer server) => _server = server;
+    public AdminEndpoints(ProxyServer server)
+    {
+        _server = server;
+        _logins = new LoginChecker(server);
+    }
 
     /// <summary>Bodies these endpoints read only to check them: none takes one, so a small bound.</summary>
     internal const int MaxBodyBytes = 64 * 1024;
@@ -43,15 +48,8 @@ internal sealed class AdminEndpoints
             return;
         }
         var settings = _server.Settings;
-        if (settings.AuthRequired && !IsAuthorized(settings, request.Headers))
+        if (settings.AuthRequired && !await IsAuthorizedAsync(settings, connection, request.Headers).ConfigureAwait(false))
         {
-            if (request.Headers.Get("Authorization") is not null || request.Headers.Get("Proxy-Authorization") is not null)
-            {
-                // A wrong admin login is a guess like a wrong proxy login: counted and slowed alike.
-                _server.Counters.AuthFailed();
-                ProxyLog.AuthFailed(_server.Logger, connection.RemoteAddress.ToString());
-                await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
-            }
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
             return;
         }
@@ -135,7 +133,15 @@ internal sealed class AdminEndpoints
 
     private static readonly byte[] MethodNotAllowed = StatusResponses.Build(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n");
 
-    private static bool IsAuthorized(ProxySettings settings, HttpHeaders headers) =>
-        (BasicCredentials.TryParse(headers.Get("Authorization"), out var offered) && settings.TryAuthenticate(offered, out _))
-        || (BasicCredentials.TryParse(headers.Get("Proxy-Authorization"), out offered) && settings.TryAuthenticate(offered, out _));
+    /// <summary>
+    /// Either header may carry a user's credentials. A wrong admin login is a guess like a wrong
+    /// proxy login: counted and slowed alike; no credentials at all is a plain 401.
+    /// </summary>
+    private async Task<bool> IsAuthorizedAsync(ProxySettings settings, ClientConnection connection, HttpHeaders headers)
+    {
+        var basic = headers.Get("Authorization");
+        var proxy = headers.Get("Proxy-Authorization");
+        return (basic is not null || proxy is not null)
+            && await _logins.CheckAsync(settings, connection, basic, proxy).ConfigureAwait(false) is not null;
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,44 +9,55 @@ namespace NetDrift.Engine.Security;
 /// <summary>
 /// Checks client credentials against the configured users, plain or hashed. Every user is checked
 /// (no early exit) and names and plain passwords compare in constant time. When any password is
-/// hashed, every uncached check pays exactly one derivation (the named user's hash, or a dummy
-/// with the same cost for an unknown or plain-password name), so the time to answer does not
-/// reveal which names exist. A PBKDF2 check costs hundreds of milliseconds by design, so
-/// credentials that passed once are remembered, under a keyed hash of the pair (never the
-/// password), for the life of this config.
+/// hashed, every check not found in <see cref="VerifiedLogins"/> pays exactly one derivation (the
+/// named user's hash, or a dummy with the same cost for an unknown or plain-password name), so the
+/// time to answer does not reveal which names exist. A check is two steps: <see cref="Begin"/> is
+/// cheap and settles remembered logins (and everything when no password is hashed);
+/// <see cref="FinishAsync"/> runs the derivation on the <see cref="PasswordVerifier"/>, off the
+/// thread pool, so the caller can queue guesses before paying for them.
 /// </summary>
 public sealed class ClientAuthenticator
 {
-    private const int MaxRemembered = 4096;
-
     private readonly UserConfig[] _users;
     private readonly byte[][] _nameHashes;
     private readonly string? _dummyHash;
-    // Random per config: a leaked cache key says nothing about a password, not even offline.
-    private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
-    private readonly ConcurrentDictionary<string, int> _verified = new(StringComparer.Ordinal);
+    private readonly VerifiedLogins _verified;
+    private readonly PasswordVerifier _verifier;
     private long _hashChecks;
 
     public ClientAuthenticator(IReadOnlyList<UserConfig> users)
+        : this(users, new VerifiedLogins(), PasswordVerifier.Shared)
+    {
+    }
+
+    internal ClientAuthenticator(IReadOnlyList<UserConfig> users, VerifiedLogins verified, PasswordVerifier verifier)
     {
         _users = users.ToArray();
         _nameHashes = _users.Select(u => Sha256(u.Username)).ToArray();
         _dummyHash = DummyHash(_users);
+        _verified = verified;
+        _verifier = verifier;
     }
 
     public bool IsRequired => _users.Length > 0;
 
-    /// <summary>Password derivations run so far: the seam that shows unknown names cost one too.</summary>
+    /// <summary>Password derivations this config has asked for: the seam that shows unknown names cost one too.</summary>
     internal long HashChecks => Interlocked.Read(ref _hashChecks);
 
     /// <summary>The stand-in an unknown name is checked against, or null when no password is hashed.</summary>
     internal string? DummyStoredHash => _dummyHash;
 
-    /// <summary>The matching user, or null.</summary>
-    public UserConfig? Authenticate(BasicCredentials offered)
+    /// <summary>The matching user, or null: both steps at once.</summary>
+    public async Task<UserConfig?> AuthenticateAsync(BasicCredentials offered)
+    {
+        var check = Begin(offered);
+        return check.IsSettled ? check.User : await FinishAsync(check).ConfigureAwait(false);
+    }
+
+    /// <summary>The cheap step: matches the name and plain passwords, and looks in the remembered logins.</summary>
+    internal LoginCheck Begin(BasicCredentials offered)
     {
         var offeredName = Sha256(offered.UserName);
-        var pairKey = PairKey(offered);
         var matched = -1;
         var plainMatches = false;
         for (var i = 0; i < _users.Length; i++)
@@ -67,47 +77,36 @@ public sealed class ClientAuthenticator
                 matched = i;
             }
         }
-        if (matched >= 0 && _verified.TryGetValue(pairKey, out var remembered) && remembered == matched)
+        var named = matched >= 0 ? _users[matched] : null;
+        if (named is not null && _verified.Contains(named.Username, named.Password, offered.Password))
         {
-            return _users[matched];
+            return new LoginCheck(offered, named, null, null);
         }
-        var matchedHashed = matched >= 0 && PasswordHash.IsHash(_users[matched].Password);
-        if (_dummyHash is not null && !matchedHashed)
+        if (_dummyHash is null)
         {
-            // Same cost as a real check, result ignored.
-            Verify(offered.Password, _dummyHash);
+            return new LoginCheck(offered, plainMatches ? named : null, null, null);
         }
-        if (plainMatches)
-        {
-            return _users[matched];
-        }
-        if (matchedHashed && Verify(offered.Password, _users[matched].Password))
-        {
-            if (_verified.Count < MaxRemembered)
-            {
-                _verified[pairKey] = matched;
-            }
-            return _users[matched];
-        }
-        return null;
+        // A hashed user's own hash; otherwise the dummy, same cost, result ignored.
+        return named is not null && PasswordHash.IsHash(named.Password)
+            ? new LoginCheck(offered, null, named, named.Password)
+            : new LoginCheck(offered, plainMatches ? named : null, null, _dummyHash);
     }
 
-    private bool Verify(string password, string stored)
+    /// <summary>The costly step: one derivation on the verifier's threads; a success is remembered.</summary>
+    internal async Task<UserConfig?> FinishAsync(LoginCheck check)
     {
+        if (check.Derive is not { } stored)
+        {
+            return check.User;
+        }
         Interlocked.Increment(ref _hashChecks);
-        return PasswordHash.Verify(password, stored);
-    }
-
-    /// <summary>HMAC of the length-prefixed pair: no user/password split can collide with another.</summary>
-    private string PairKey(BasicCredentials offered)
-    {
-        var name = Encoding.UTF8.GetBytes(offered.UserName);
-        var password = Encoding.UTF8.GetBytes(offered.Password);
-        var data = new byte[4 + name.Length + password.Length];
-        BitConverter.TryWriteBytes(data.AsSpan(0, 4), name.Length);
-        name.CopyTo(data, 4);
-        password.CopyTo(data, 4 + name.Length);
-        return Convert.ToBase64String(HMACSHA256.HashData(_cacheKey, data));
+        var hashMatches = await _verifier.VerifyAsync(check.Offered.Password, stored).ConfigureAwait(false);
+        var user = check.Candidate is null ? check.User : hashMatches ? check.Candidate : null;
+        if (user is not null)
+        {
+            _verified.Remember(user.Username, user.Password, check.Offered.Password);
+        }
+        return user;
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ internal sealed class ClientConnectionHandler
     private readonly ConnectForwarder _connect;
     private readonly PlainHttpForwarder _plain;
     private readonly AdminEndpoints _admin;
+    private readonly LoginChecker _logins;
 
     public ClientConnectionHandler(ProxyServer server)
     {
@@ -26,6 +27,7 @@ internal sealed class ClientConnectionHandler
         _connect = new ConnectForwarder(server);
         _plain = new PlainHttpForwarder(server);
         _admin = new AdminEndpoints(server);
+        _logins = new LoginChecker(server);
     }
 
     /// <summary>
@@ -116,15 +118,11 @@ internal sealed class ClientConnectionHandler
                 // The challenge to a request without credentials is not a failure.
                 return await ChallengeAsync(connection, input, request, "no credentials").ConfigureAwait(false);
             }
-            if (!BasicCredentials.TryParse(header, out var offered) || !settings.TryAuthenticate(offered, out var userName, out var tag))
+            if (await _logins.CheckAsync(settings, connection, header).ConfigureAwait(false) is not { } user)
             {
-                _server.Counters.AuthFailed();
-                ProxyLog.AuthFailed(_server.Logger, identity.Key);
-                await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
                 return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
-            identity = new ClientIdentity(userName, tag);
-            _server.AuthThrottle.Succeeded(connection.RemoteAddress);
+            identity = new ClientIdentity(user.Username, user.Tag);
         }
 
         if (request.IsConnect)

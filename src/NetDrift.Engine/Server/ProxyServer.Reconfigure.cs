@@ -58,7 +58,7 @@ public sealed partial class ProxyServer
                 Rebind(config.Server.ListenAddress);
             }
             var removed = ApplyPool(config);
-            Volatile.Write(ref _settings, new ProxySettings(config, Settings.Policy));
+            Volatile.Write(ref _settings, new ProxySettings(config, VerifiedLogins, Settings.Policy));
             HealthChecks.Apply(config.HealthCheck);
             _logLevel.Set(config.Logging.Level);
             foreach (var upstream in removed)

@@ -54,7 +54,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging, _logLevel);
         Logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
         Counters = new ProxyCounters(timeProvider);
-        _settings = new ProxySettings(config);
+        _settings = new ProxySettings(config, VerifiedLogins);
         _pool = new UpstreamPool(config.UpstreamProxies.Select(u => new Upstream(u, timeProvider)).ToArray());
         Metrics = new PrometheusExporter(this);
 
@@ -162,6 +162,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     /// <summary>Slows down repeated wrong logins per client IP.</summary>
     public Security.AuthFailureThrottle AuthThrottle { get; } = new();
+
+    /// <summary>Logins that passed, kept across reloads (an entry never outlives its user's password).</summary>
+    internal Security.VerifiedLogins VerifiedLogins { get; } = new();
 
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -11,10 +11,11 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class ProxySettings
 {
-    public ProxySettings(NetDriftConfig config, ILoadBalancingPolicy? previousPolicy = null)
+    public ProxySettings(NetDriftConfig config, VerifiedLogins verifiedLogins, ILoadBalancingPolicy? previousPolicy = null)
     {
         Config = config;
-        Authenticator = new ClientAuthenticator(config.Authentication.IsRequired ? config.Authentication.Users : []);
+        Authenticator = new ClientAuthenticator(config.Authentication.IsRequired ? config.Authentication.Users : [],
+            verifiedLogins, PasswordVerifier.Shared);
         // Keep the policy (and its rotation position) when the strategy did not change.
         Policy = previousPolicy?.Name == config.LoadBalancing ? previousPolicy : LoadBalancingPolicyFactory.Create(config.LoadBalancing);
         AllowedPorts = config.AllowedPorts.Count == 0 ? null : config.AllowedPorts.ToHashSet();
@@ -22,7 +23,7 @@ internal sealed class ProxySettings
 
     public NetDriftConfig Config { get; }
 
-    /// <summary>The users, plain or hashed; a new one per config, so remembered logins end with it.</summary>
+    /// <summary>The users, plain or hashed; a new one per config, sharing the proxy's remembered logins.</summary>
     public ClientAuthenticator Authenticator { get; }
 
     public bool AuthRequired => Authenticator.IsRequired;
@@ -30,15 +31,4 @@ internal sealed class ProxySettings
     public ILoadBalancingPolicy Policy { get; }
 
     public HashSet<int>? AllowedPorts { get; }
-
-    /// <summary>The user these credentials log in as, with the tag the user is pinned to.</summary>
-    public bool TryAuthenticate(BasicCredentials offered, out string userName, out string? tag)
-    {
-        var user = Authenticator.Authenticate(offered);
-        userName = user?.Username ?? "";
-        tag = user?.Tag;
-        return user is not null;
-    }
-
-    public bool TryAuthenticate(BasicCredentials offered, out string userName) => TryAuthenticate(offered, out userName, out _);
 }

@@ -20,11 +20,11 @@ public sealed class ClientAuthenticatorTests
     [InlineData("ALICE", "Alice-Pw1")]
     [InlineData("carol", "wrong")]
     [InlineData("carol", "plain-Pw3")]
-    public void Authenticate_AnyNameUncached_PaysExactlyOneHashCheck(string user, string password)
+    public async Task Authenticate_AnyNameUncached_PaysExactlyOneHashCheck(string user, string password)
     {
         var authenticator = Users();
 
-        authenticator.Authenticate(new BasicCredentials(user, password));
+        await authenticator.AuthenticateAsync(new BasicCredentials(user, password));
 
         Assert.Equal(1, authenticator.HashChecks);
     }
@@ -40,49 +40,49 @@ public sealed class ClientAuthenticatorTests
     }
 
     [Fact]
-    public void Authenticate_NoHashedUser_NoDerivationAtAll()
+    public async Task Authenticate_NoHashedUser_NoDerivationAtAll()
     {
         var authenticator = new ClientAuthenticator([new UserConfig("carol", "plain-Pw3")]);
 
-        Assert.NotNull(authenticator.Authenticate(new BasicCredentials("carol", "plain-Pw3")));
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("nobody", "x")));
+        Assert.NotNull(await authenticator.AuthenticateAsync(new BasicCredentials("carol", "plain-Pw3")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("nobody", "x")));
         Assert.Null(authenticator.DummyStoredHash);
         Assert.Equal(0, authenticator.HashChecks);
     }
 
     [Fact]
-    public void Authenticate_RightHashedPasswordTwice_DerivesOnce()
+    public async Task Authenticate_RightHashedPasswordTwice_DerivesOnce()
     {
         var authenticator = Users();
 
-        Assert.Equal("alice", authenticator.Authenticate(new BasicCredentials("alice", "Alice-Pw1"))?.Username);
-        Assert.Equal("alice", authenticator.Authenticate(new BasicCredentials("alice", "Alice-Pw1"))?.Username);
+        Assert.Equal("alice", (await authenticator.AuthenticateAsync(new BasicCredentials("alice", "Alice-Pw1")))?.Username);
+        Assert.Equal("alice", (await authenticator.AuthenticateAsync(new BasicCredentials("alice", "Alice-Pw1")))?.Username);
 
         Assert.Equal(1, authenticator.HashChecks);
     }
 
     [Fact]
-    public void Authenticate_WrongPasswordsNeverCached_EachPaysAgain()
+    public async Task Authenticate_WrongPasswordsNeverCached_EachPaysAgain()
     {
         var authenticator = Users();
 
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("alice", "wrong")));
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("alice", "wrong")));
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("nobody", "wrong")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("alice", "wrong")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("alice", "wrong")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("nobody", "wrong")));
 
         Assert.Equal(3, authenticator.HashChecks);
     }
 
     [Fact]
-    public void Authenticate_SplitShiftedBetweenNameAndPassword_NotACacheHit()
+    public async Task Authenticate_SplitShiftedBetweenNameAndPassword_NotACacheHit()
     {
         var authenticator = new ClientAuthenticator([
             new UserConfig("ali", PasswordHash.Create("ce\nX", iterations: 10_000)),
             new UserConfig("alice", PasswordHash.Create("right", iterations: 10_000)),
         ]);
-        Assert.NotNull(authenticator.Authenticate(new BasicCredentials("ali", "ce\nX")));
+        Assert.NotNull(await authenticator.AuthenticateAsync(new BasicCredentials("ali", "ce\nX")));
 
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("ali", "ceX")));
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("alice", "\nX")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("ali", "ceX")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("alice", "\nX")));
     }
 }

@@ -43,19 +43,19 @@ public sealed class PasswordHashTests
     }
 
     [Fact]
-    public void Authenticate_HashedAndPlainUsers_EachMatchesOnlyItsOwnPassword()
+    public async Task Authenticate_HashedAndPlainUsers_EachMatchesOnlyItsOwnPassword()
     {
         var authenticator = new ClientAuthenticator([
             new UserConfig("hashed", PasswordHash.Create("s3cret", iterations: 10_000), Tag: "us"),
             new UserConfig("plain", "open sesame"),
         ]);
 
-        Assert.Equal("hashed", authenticator.Authenticate(new BasicCredentials("hashed", "s3cret"))?.Username);
-        Assert.Equal("us", authenticator.Authenticate(new BasicCredentials("hashed", "s3cret"))?.Tag); // remembered: no second derivation
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("hashed", "S3cret")));
-        Assert.Equal("plain", authenticator.Authenticate(new BasicCredentials("plain", "open sesame"))?.Username);
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("plain", "s3cret")));
-        Assert.Null(authenticator.Authenticate(new BasicCredentials("nobody", "s3cret")));
+        Assert.Equal("hashed", (await authenticator.AuthenticateAsync(new BasicCredentials("hashed", "s3cret")))?.Username);
+        Assert.Equal("us", (await authenticator.AuthenticateAsync(new BasicCredentials("hashed", "s3cret")))?.Tag); // remembered: no second derivation
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("hashed", "S3cret")));
+        Assert.Equal("plain", (await authenticator.AuthenticateAsync(new BasicCredentials("plain", "open sesame")))?.Username);
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("plain", "s3cret")));
+        Assert.Null(await authenticator.AuthenticateAsync(new BasicCredentials("nobody", "s3cret")));
     }
 
     [Fact]
