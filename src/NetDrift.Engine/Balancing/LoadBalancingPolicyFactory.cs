@@ -5,8 +5,8 @@ public static class LoadBalancingPolicyFactory
 {
     public static ILoadBalancingPolicy Create(string name) => name switch
     {
-        LoadBalancingNames.WeightedRoundRobin => new WeightedRoundRobinPolicy(),
-        LoadBalancingNames.RoundRobin => new RoundRobinPolicy(),
+        LoadBalancingNames.WeightedRoundRobin => CyclePolicy.WeightedRoundRobin(),
+        LoadBalancingNames.RoundRobin => CyclePolicy.RoundRobin(),
         LoadBalancingNames.LeastConnections => new LeastConnectionsPolicy(),
         LoadBalancingNames.LeastLatency => new LeastLatencyPolicy(),
         LoadBalancingNames.Sticky => new StickyPolicy(),

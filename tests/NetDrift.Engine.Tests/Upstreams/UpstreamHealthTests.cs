@@ -121,7 +121,7 @@ public sealed class UpstreamHealthTests
         Assert.True(recovered.TryStartTrial());
         recovered.RecordOutcome(true, 1, 1, SlowStart);
         var pool = TestUpstreams.Pool(steady, recovered);
-        var policy = new RoundRobinPolicy();
+        var policy = CyclePolicy.RoundRobin();
         var random = new Random(3);
 
         int ShareOfRecovered()
@@ -152,7 +152,7 @@ public sealed class UpstreamHealthTests
         var eu = TestUpstreams.Create("eu-1", tag: "eu", time: _clock);
         TestUpstreams.MakeUnhealthy(us);
         var pool = TestUpstreams.Pool(us, eu);
-        var policy = new WeightedRoundRobinPolicy();
+        var policy = CyclePolicy.WeightedRoundRobin();
 
         Assert.Null(policy.Pick(pool, new PickContext("k", requiredTag: "us")));
         Assert.Same(us, policy.Pick(pool, new PickContext("k", requiredTag: "us").Panicking()));

@@ -4,7 +4,7 @@ using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Tests.Balancing;
 
-public sealed class WeightedRoundRobinPolicyTests
+public sealed class CyclePolicyWeightedTests
 {
     private static Dictionary<string, int> Count(ILoadBalancingPolicy policy, UpstreamPool pool, int picks, PickContext context)
     {
@@ -31,7 +31,7 @@ public sealed class WeightedRoundRobinPolicyTests
     {
         var (pool, _, _, _) = Pool311();
 
-        var counts = Count(new WeightedRoundRobinPolicy(), pool, 500, new PickContext("k"));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), pool, 500, new PickContext("k"));
 
         Assert.Equal(new Dictionary<string, int> { ["A"] = 300, ["B"] = 100, ["C"] = 100 }, counts);
     }
@@ -40,7 +40,7 @@ public sealed class WeightedRoundRobinPolicyTests
     public void Pick_Weights311_InterleavedABACARepeating()
     {
         var (pool, _, _, _) = Pool311();
-        var policy = new WeightedRoundRobinPolicy();
+        var policy = CyclePolicy.WeightedRoundRobin();
 
         var names = string.Concat(Enumerable.Range(0, 15).Select(_ => policy.Pick(pool, new PickContext("k"))!.Name));
 
@@ -52,7 +52,7 @@ public sealed class WeightedRoundRobinPolicyTests
     {
         var (pool, _, b, _) = Pool311();
 
-        var counts = Count(new WeightedRoundRobinPolicy(), pool, 400, new PickContext("k", [b]));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), pool, 400, new PickContext("k", [b]));
 
         Assert.Equal(0, counts["B"]);
         Assert.Equal(300, counts["A"]);
@@ -65,7 +65,7 @@ public sealed class WeightedRoundRobinPolicyTests
         var (pool, _, b, _) = Pool311();
         TestUpstreams.MakeUnhealthy(b);
 
-        var counts = Count(new WeightedRoundRobinPolicy(), pool, 400, new PickContext("k"));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), pool, 400, new PickContext("k"));
 
         Assert.Equal(new Dictionary<string, int> { ["A"] = 300, ["B"] = 0, ["C"] = 100 }, counts);
     }
@@ -77,7 +77,7 @@ public sealed class WeightedRoundRobinPolicyTests
         var b = TestUpstreams.MakeUnhealthy(TestUpstreams.Create("B"));
         var c = TestUpstreams.Create("C");
 
-        var counts = Count(new WeightedRoundRobinPolicy(), TestUpstreams.Pool(a, b, c), 300, new PickContext("k"));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), TestUpstreams.Pool(a, b, c), 300, new PickContext("k"));
 
         Assert.Equal(new Dictionary<string, int> { ["A"] = 150, ["B"] = 0, ["C"] = 150 }, counts);
     }
@@ -87,8 +87,8 @@ public sealed class WeightedRoundRobinPolicyTests
     {
         var a = TestUpstreams.MakeUnhealthy(TestUpstreams.Create("A"));
 
-        Assert.Null(new WeightedRoundRobinPolicy().Pick(TestUpstreams.Pool(a), new PickContext("k")));
-        Assert.Same(a, new WeightedRoundRobinPolicy().Pick(TestUpstreams.Pool(a), new PickContext("k", allowUnhealthy: true)));
+        Assert.Null(CyclePolicy.WeightedRoundRobin().Pick(TestUpstreams.Pool(a), new PickContext("k")));
+        Assert.Same(a, CyclePolicy.WeightedRoundRobin().Pick(TestUpstreams.Pool(a), new PickContext("k", allowUnhealthy: true)));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class WeightedRoundRobinPolicyTests
         TestUpstreams.MakeUnhealthy(b);
         b.RecordOutcome(true, 1, 1);
 
-        var counts = Count(new WeightedRoundRobinPolicy(), pool, 500, new PickContext("k"));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), pool, 500, new PickContext("k"));
 
         Assert.Equal(UpstreamHealth.Healthy, b.Health);
         Assert.Equal(100, counts["B"]);
@@ -110,7 +110,7 @@ public sealed class WeightedRoundRobinPolicyTests
         var (_, a, b, c) = Pool311();
         b.MarkDraining();
 
-        var counts = Count(new WeightedRoundRobinPolicy(), new UpstreamPool([a, b, c]), 400, new PickContext("k"));
+        var counts = Count(CyclePolicy.WeightedRoundRobin(), new UpstreamPool([a, b, c]), 400, new PickContext("k"));
 
         Assert.Equal(UpstreamState.Draining, b.State);
         Assert.Equal(0, counts["B"]);
@@ -122,7 +122,7 @@ public sealed class WeightedRoundRobinPolicyTests
     public void Pick_NothingEligible_Null()
     {
         var (pool, a, b, c) = Pool311();
-        var policy = new WeightedRoundRobinPolicy();
+        var policy = CyclePolicy.WeightedRoundRobin();
 
         Assert.Null(policy.Pick(pool, new PickContext("k", [a, b, c])));
         Assert.Null(policy.Pick(UpstreamPool.Empty, new PickContext("k")));
@@ -138,7 +138,7 @@ public sealed class WeightedRoundRobinPolicyTests
     public async Task Pick_FourThreadsTenThousandEach_ExactProportions()
     {
         var (pool, _, _, _) = Pool311();
-        var policy = new WeightedRoundRobinPolicy();
+        var policy = CyclePolicy.WeightedRoundRobin();
         var counts = new int[3];
         var index = new Dictionary<Upstream, int> { [pool.All[0]] = 0, [pool.All[1]] = 1, [pool.All[2]] = 2 };
         using var start = new Barrier(4);
@@ -167,7 +167,7 @@ public sealed class WeightedRoundRobinPolicyTests
         var a = TestUpstreams.Create("A");
         var b = TestUpstreams.MakeUnhealthy(TestUpstreams.Create("B"));
         var pool = TestUpstreams.Pool(a, b);
-        var policy = new WeightedRoundRobinPolicy();
+        var policy = CyclePolicy.WeightedRoundRobin();
         var nulls = 0;
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
