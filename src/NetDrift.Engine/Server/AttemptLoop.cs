@@ -98,10 +98,10 @@ internal sealed class AttemptLoop
     }
 
     /// <summary>
-    /// The proxy stopped or cut mid-attempt: blame nobody. An attempt already counted a success
-    /// (its answer had begun) stays one: an attempt is counted once.
+    /// Gives the attempt's slot back and blames nobody (the proxy stopped or cut, the client left or
+    /// stalled): counted as Cancelled with <paramref name="reason"/>. An attempt already counted a
+    /// success (its answer had begun) stays one: an attempt is counted once.
     /// </summary>
-    /// <summary>Gives the attempt's slot back without blaming the upstream: counted as Cancelled, with why.</summary>
     public void Abandon(Upstream upstream, string reason = "the proxy stopped")
     {
         if (_succeeded == upstream)
