@@ -72,8 +72,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
-    /// <param name="overrides">Applied to every config read from the file, now and on reload: the
-    /// start parameters that override the file (-Listen, -Upstream...) keep doing so.</param>
+    /// <param name="overrides">The start parameters <paramref name="config"/> was loaded with
+    /// (<see cref="ConfigSource.LoadAsync"/>); every reload applies them again, so -Listen,
+    /// -Upstream... keep overriding the file.</param>
     public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null, ConfigOverrides? overrides = null, Random? random = null)
     {
