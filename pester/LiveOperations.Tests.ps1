@@ -217,6 +217,33 @@ Describe 'Update-NetDriftConfig' {
     }
 }
 
+Describe 'Start parameters over a reload' {
+    It 'keep overriding the file through <Case>' -ForEach @(
+        @{ Case = 'Update-NetDriftConfig'; Watch = $false }
+        @{ Case = 'a watched edit'; Watch = $true }
+    ) {
+        $path = Join-Path $TestDrive "overridden-$Watch.json"
+        Write-Config $path @(@{ url = $up[0].Url; name = 'file' }) -Retries 3
+        $proxy = Start-NetDriftProxy -Name "overridden-$Watch" -Config $path -Upstream $up[1].Url -Retries 0 -LoadBalancing least-connections -WatchConfig:$Watch
+        try {
+            $fromCommandLine = ([uri]$up[1].Url).Authority
+            (Get-NetDriftUpstream -Proxy $proxy).Name | Should -Be $fromCommandLine
+
+            Write-Config $path @(@{ url = $up[0].Url; name = 'file' }, @{ url = $up[2].Url; name = 'file2' }) -Retries 4 -Users @(@{ username = 'ops'; password = 'Pa55' })
+            if ($Watch) { Wait-Until { $proxy.LastReloadAt } -Timeout 0:0:3 } else { $null = Update-NetDriftConfig -Proxy $proxy }
+
+            $proxy.LastReloadError | Should -BeNullOrEmpty
+            (Get-NetDriftUpstream -Proxy $proxy).Name | Should -Be $fromCommandLine
+            $proxy.Engine.Config.Retries | Should -Be 0
+            $proxy.LoadBalancing | Should -Be 'least-connections'
+            $proxy.Engine.Config.Authentication.Users.Username | Should -Be 'ops' -Because 'what no start parameter names comes from the file'
+        }
+        finally {
+            $proxy | Stop-NetDriftProxy -DrainTimeout 0:0:1
+        }
+    }
+}
+
 Describe 'Start-NetDriftProxy -WatchConfig' {
     It 'picks up an edit within 2 seconds and reports a broken one without changing anything' {
         $path = Join-Path $TestDrive 'watched.json'

@@ -10,10 +10,10 @@ namespace NetDrift.Engine.Server;
 public sealed partial class ProxyServer
 {
     private ConfigFileWatcher? _watcher;
-    private Func<NetDriftConfig, NetDriftConfig>? _overrides;
+    private ConfigOverrides _overrides = ConfigOverrides.None;
 
-    /// <summary>A config read from a file, with the start parameters' overrides applied.</summary>
-    public NetDriftConfig WithOverrides(NetDriftConfig fromFile) => _overrides is null ? fromFile : _overrides(fromFile);
+    /// <summary>The start parameters this proxy applies to every config it reloads.</summary>
+    public ConfigOverrides Overrides => _overrides;
 
     /// <summary>
     /// Re-reads <paramref name="path"/> (else the file the proxy started from) and applies it.
@@ -24,15 +24,10 @@ public sealed partial class ProxyServer
     {
         path ??= ConfigPath ?? throw new InvalidOperationException(
             $"Proxy '{Name}' was not started from a config file; give the path of one.");
+        var loaded = await ConfigSource.LoadAsync(path, Overrides, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
-            var config = WithOverrides(ConfigLoader.LoadFile(path));
-            var unresolvable = await UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            if (unresolvable.Count > 0)
-            {
-                throw new ConfigException(path, unresolvable);
-            }
-            return ApplyConfig(config);
+            return ApplyConfig(loaded.GetConfigOrThrow());
         }
         catch (ConfigException e)
         {

@@ -72,13 +72,14 @@ public sealed partial class ProxyServer : IAsyncDisposable
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
-    /// <param name="overrides">Applied to every config read from the file, now and on reload: the
-    /// start parameters that override the file (-Listen, -Upstream...) keep doing so.</param>
+    /// <param name="overrides">The start parameters <paramref name="config"/> was loaded with
+    /// (<see cref="ConfigSource.LoadAsync"/>); every reload applies them again, so -Listen,
+    /// -Upstream... keep overriding the file.</param>
     public static ProxyServer Start(string name, NetDriftConfig config, string? configPath = null, ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null, Func<NetDriftConfig, NetDriftConfig>? overrides = null, Random? random = null)
+        TimeProvider? timeProvider = null, ConfigOverrides? overrides = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides };
+        return new ProxyServer(name, config, configPath, loggerFactory, timeProvider ?? TimeProvider.System, random) { _overrides = overrides ?? ConfigOverrides.None };
     }
 
     /// <summary>Starts with <paramref name="accept"/> in place of the listener's own accept (tests).</summary>
@@ -86,11 +87,11 @@ public sealed partial class ProxyServer : IAsyncDisposable
         new(name, config, null, loggerFactory, TimeProvider.System, null, accept);
 
     /// <summary>
-    /// <see cref="Start(string, NetDriftConfig, string?, ILoggerFactory?, TimeProvider?, Func{NetDriftConfig, NetDriftConfig}?, Random?)"/>
+    /// <see cref="Start(string, NetDriftConfig, string?, ILoggerFactory?, TimeProvider?, ConfigOverrides?, Random?)"/>
     /// with the config's own logging, for callers that must not name a Microsoft.Extensions.Logging
     /// type: the cmdlet assembly, which loads outside the engine's private AssemblyLoadContext.
     /// </summary>
-    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath, Func<NetDriftConfig, NetDriftConfig>? overrides) =>
+    public static ProxyServer Start(string name, NetDriftConfig config, string? configPath, ConfigOverrides? overrides) =>
         Start(name, config, configPath, loggerFactory: null, timeProvider: null, overrides: overrides);
 
     public string Name { get; }

@@ -106,9 +106,23 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ConfigNotFound, ErrorCategory.InvalidArgument, null,
                 "-WatchConfig watches the file given with -Config; give one."));
         }
-        var (config, path) = LoadConfig();
-        config = ApplyOverrides(config);
-        CheckHosts(config, path);
+        var path = Config is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config);
+        var overrides = new ConfigOverrides
+        {
+            ListenAddress = Listen,
+            UpstreamUrls = Upstream,
+            Users = ClientCredential?.Select(c => new UserConfig(c.UserName, c.GetNetworkCredential().Password)).ToArray(),
+            LoadBalancing = LoadBalancing,
+            UpstreamTimeout = UpstreamTimeout,
+            Retries = Retries,
+            LogLevel = LogLevel,
+        };
+        var loaded = ConfigSource.LoadAsync(path, overrides).GetAwaiter().GetResult();
+        if (!loaded.IsValid)
+        {
+            ThrowTerminatingError(ConfigLoadErrors.Record(loaded));
+        }
+        var config = loaded.Config!;
 
         string name;
         if (Name is not null)
@@ -128,7 +142,7 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
         ProxyServer server;
         try
         {
-            server = ProxyServer.Start(name, config, path, BuildOverrides());
+            server = ProxyServer.Start(name, config, path, overrides);
         }
         catch (SocketException e)
         {
@@ -161,108 +175,6 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
     }
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    private (NetDriftConfig Config, string? Path) LoadConfig()
-    {
-        if (Config is null)
-        {
-            return (DefaultConfig.Load(), null);
-        }
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Config);
-        if (!File.Exists(path))
-        {
-            ThrowTerminatingError(CmdletErrors.Record(new FileNotFoundException($"Config file '{path}' does not exist.", path),
-                ErrorIds.ConfigNotFound, ErrorCategory.ObjectNotFound, path));
-        }
-        try
-        {
-            return (ConfigLoader.LoadFile(path), path);
-        }
-        catch (ConfigException e)
-        {
-            ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidData, path));
-            throw; // unreachable
-        }
-    }
-
-    private NetDriftConfig ApplyOverrides(NetDriftConfig config)
-    {
-        try
-        {
-            return BuildOverrides()(config);
-        }
-        catch (ConfigException e)
-        {
-            ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidArgument, null));
-            throw; // unreachable
-        }
-    }
-
-    /// <summary>
-    /// The parameters that override the file, as a function the proxy also applies to every reload.
-    /// Parsed once here, so bad values fail now (ConfigException naming the parameter).
-    /// </summary>
-    private Func<NetDriftConfig, NetDriftConfig> BuildOverrides()
-    {
-        if (Listen is not null && !ListenAddress.TryParse(Listen, out _, out var listenError))
-        {
-            throw new ConfigException(null, [new ConfigError("-Listen", null, listenError!)]);
-        }
-        var upstreams = Upstream?.Select((url, i) => ConfigLoader.ParseUpstream(url, $"-Upstream[{i}]")).ToArray();
-        var duplicate = upstreams?.GroupBy(u => u.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new ConfigException(null, [new ConfigError("-Upstream", null, $"names upstream '{duplicate.Key}' more than once")]);
-        }
-        if (UpstreamTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromHours(1)))
-        {
-            throw new ConfigException(null, [new ConfigError("-UpstreamTimeout", null, "must be more than zero and at most one hour")]);
-        }
-        var users = ClientCredential?.Select(c => new UserConfig(c.UserName, c.GetNetworkCredential().Password)).ToArray();
-        var (listen, loadBalancing, retries, logLevel) = (Listen, LoadBalancing, Retries, LogLevel);
-        var upstreamTimeout = UpstreamTimeout;
-        return config =>
-        {
-            if (listen is not null)
-            {
-                config = config with { Server = config.Server with { ListenAddress = listen } };
-            }
-            if (upstreams is not null)
-            {
-                config = config with { UpstreamProxies = upstreams };
-            }
-            if (users is not null)
-            {
-                config = config with { Authentication = new AuthenticationConfig { Enabled = users.Length > 0, Users = users } };
-            }
-            if (loadBalancing is not null)
-            {
-                config = config with { LoadBalancing = loadBalancing };
-            }
-            if (upstreamTimeout is { } t)
-            {
-                config = config with { UpstreamTimeout = t };
-            }
-            if (retries is { } r)
-            {
-                config = config with { Retries = r };
-            }
-            if (logLevel is not null)
-            {
-                config = config with { Logging = config.Logging with { Level = logLevel } };
-            }
-            return config;
-        };
-    }
-
-    private void CheckHosts(NetDriftConfig config, string? path)
-    {
-        var problems = UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
-        if (problems.Count > 0)
-        {
-            ThrowTerminatingError(CmdletErrors.Record(new ConfigException(path, problems), ErrorIds.InvalidConfig, ErrorCategory.InvalidData, path));
-        }
-    }
 
     private void ServeUntilStopped(ProxyServer server)
     {

@@ -16,19 +16,7 @@ public sealed class TestNetDriftConfigCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        IReadOnlyList<ConfigError> problems;
-        if (!File.Exists(path))
-        {
-            problems = [new ConfigError("(file)", null, $"'{path}' does not exist")];
-        }
-        else
-        {
-            problems = ConfigLoader.Validate(File.ReadAllBytes(path), out var config);
-            if (config is not null)
-            {
-                problems = UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
-            }
-        }
+        var problems = ConfigSource.LoadAsync(path).GetAwaiter().GetResult().Errors;
         foreach (var problem in problems)
         {
             WriteError(CmdletErrors.Record(new ConfigException(path, [problem]), ErrorIds.InvalidConfig, ErrorCategory.InvalidData, problem));

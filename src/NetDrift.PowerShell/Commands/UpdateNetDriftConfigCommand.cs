@@ -33,27 +33,17 @@ public sealed class UpdateNetDriftConfigCommand : PSCmdlet
                 $"Proxy '{server.Name}' was not started from a config file; give one with -Path."));
             return;
         }
-        if (!File.Exists(path))
+        var loaded = ConfigSource.LoadAsync(path, server.Overrides).GetAwaiter().GetResult();
+        if (!loaded.IsValid)
         {
-            ThrowTerminatingError(CmdletErrors.Record(new FileNotFoundException($"Config file '{path}' does not exist.", path),
-                ErrorIds.ConfigNotFound, ErrorCategory.ObjectNotFound, path));
-        }
-        NetDriftConfig config;
-        try
-        {
-            config = server.WithOverrides(ConfigLoader.LoadFile(path));
-            var unresolvable = UpstreamHostCheck.FindUnresolvableAsync(config, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
-            if (unresolvable.Count > 0)
+            // A missing file is a wrong -Path, not a failed reload: the proxy's last reload stands.
+            if (loaded.Failure != ConfigLoadFailure.FileNotFound)
             {
-                throw new ConfigException(path, unresolvable);
+                server.RecordReloadFailure(loaded.ToException().Message);
             }
+            ThrowTerminatingError(ConfigLoadErrors.Record(loaded));
         }
-        catch (ConfigException e)
-        {
-            server.RecordReloadFailure(e.Message);
-            ThrowTerminatingError(CmdletErrors.Record(e, ErrorIds.InvalidConfig, ErrorCategory.InvalidData, path));
-            return;
-        }
+        var config = loaded.Config!;
         var pending = ConfigDiff.Compute(server.Config, config);
         var summary = pending.Count == 0 ? "no changes" : string.Join("; ", pending.Select(c => $"{c.Kind} {c.Scope} {c.Name}"));
         if (!ShouldProcess($"{server.Name} from {path}", $"Apply config ({summary})"))

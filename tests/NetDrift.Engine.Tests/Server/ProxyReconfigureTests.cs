@@ -203,6 +203,56 @@ public sealed class ProxyReconfigureTests
     }
 
     [Fact]
+    public async Task ReloadAsync_StartedWithOverrides_KeepsApplyingThemOverTheFile()
+    {
+        await using var upstream = TestUpstreamProxy.Start();
+        await using var other = TestUpstreamProxy.Start();
+        var path = Path.Combine(Path.GetTempPath(), $"netdrift-reload-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, TestProxies.Json(TestProxies.Upstream(upstream.Url), """ "retries": 3, """));
+        try
+        {
+            var overrides = new ConfigOverrides { Retries = 0, UpstreamUrls = [other.Url] };
+            var loaded = await ConfigSource.LoadAsync(path, overrides);
+            await using var proxy = ProxyServer.Start("reload", loaded.GetConfigOrThrow(), path, overrides: overrides);
+            Assert.Same(overrides, proxy.Overrides);
+
+            await File.WriteAllTextAsync(path, TestProxies.Json(TestProxies.Upstream(upstream.Url, weight: 5), """ "retries": 4, "upstream_timeout": 9, """));
+            await proxy.ReloadAsync();
+
+            Assert.Equal(0, proxy.Config.Retries);
+            Assert.Equal(TimeSpan.FromSeconds(9), proxy.Config.UpstreamTimeout);
+            Assert.Equal($"127.0.0.1:{other.Port}", Assert.Single(proxy.Pool.All).Config.Name);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task ReloadAsync_UnresolvableHost_NamesTheFieldAndKeepsRunningConfig()
+    {
+        await using var upstream = TestUpstreamProxy.Start();
+        var path = Path.Combine(Path.GetTempPath(), $"netdrift-reload-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, TestProxies.Json(TestProxies.Upstream(upstream.Url)));
+        try
+        {
+            await using var proxy = ProxyServer.Start("reload", ConfigLoader.LoadFile(path), path);
+            await File.WriteAllTextAsync(path, TestProxies.Json(TestProxies.Upstream(upstream.Url) + "," + TestProxies.Upstream("http://netdrift-placeholder.invalid:3128")));
+
+            var error = await Assert.ThrowsAsync<ConfigException>(() => proxy.ReloadAsync());
+
+            Assert.Equal("upstream_proxies[1].url", Assert.Single(error.Errors).Path);
+            Assert.Equal(error.Message, proxy.LastReloadError);
+            Assert.Single(proxy.Pool.All);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task WatchConfig_EditAndRenameSave_AppliedWithinTwoSeconds()
     {
         await using var upstream = TestUpstreamProxy.Start();
