@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Balancing;
 
 namespace NetDrift.Engine.Configuration;
@@ -366,9 +365,9 @@ public static class ConfigLoader
     {
         var defaults = new LoggingConfig();
         var level = logging.String("level", defaults.Level)!;
-        if (!Enum.TryParse<LogLevel>(level, ignoreCase: true, out _) || int.TryParse(level, out _))
+        if (LogLevelName.Check(level) is { } levelError)
         {
-            sink.Add(logging.FieldPath("level"), $"must be one of {string.Join(", ", Enum.GetNames<LogLevel>())}, not '{level}'");
+            sink.Add(logging.FieldPath("level"), levelError);
         }
         var format = logging.String("format", defaults.Format)!;
         if (format is not ("simple" or "json" or "systemd"))

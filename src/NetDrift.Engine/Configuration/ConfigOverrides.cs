@@ -1,4 +1,3 @@
-using MsLogLevel = Microsoft.Extensions.Logging.LogLevel;
 using NetDrift.Engine.Balancing;
 
 namespace NetDrift.Engine.Configuration;
@@ -105,10 +104,9 @@ public sealed record ConfigOverrides
         {
             errors.Add(new ConfigError("-Retries", null, $"must be from 0 to 100, not {Retries}"));
         }
-        // Same rule as logging.level in the file: a level name, not its number.
-        if (LogLevel is not null && (!Enum.TryParse<MsLogLevel>(LogLevel, ignoreCase: true, out _) || int.TryParse(LogLevel, out _)))
+        if (LogLevel is not null && LogLevelName.Check(LogLevel) is { } levelError)
         {
-            errors.Add(new ConfigError("-LogLevel", null, $"must be one of {string.Join(", ", Enum.GetNames<MsLogLevel>())}, not '{LogLevel}'"));
+            errors.Add(new ConfigError("-LogLevel", null, levelError));
         }
         return upstreams;
     }
