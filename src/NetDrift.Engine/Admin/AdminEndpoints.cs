@@ -23,9 +23,6 @@ internal sealed class AdminEndpoints
         _logins = new LoginChecker(server);
     }
 
-    /// <summary>Bodies these endpoints read only to check them: none takes one, so a small bound.</summary>
-    internal const int MaxBodyBytes = 64 * 1024;
-
     public async Task HandleAsync(ClientConnection connection, RequestHead request, SocketInput input)
     {
         if (!await CheckBodyAsync(connection, request, input).ConfigureAwait(false))
@@ -89,7 +86,7 @@ internal sealed class AdminEndpoints
         {
             return true;
         }
-        var result = await BodyDrain.ReadAsync(input, framing, MaxBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
+        var result = await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
         var client = connection.RemoteAddress.ToString();
         switch (result)
         {

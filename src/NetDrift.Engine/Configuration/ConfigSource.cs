@@ -10,12 +10,9 @@ public delegate Task<IReadOnlyList<ConfigError>> ConfigCheck(NetDriftConfig conf
 /// </summary>
 public static class ConfigSource
 {
-    /// <summary>How long each upstream host name may take to resolve.</summary>
-    public static readonly TimeSpan HostCheckTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>The check every caller gets unless it passes its own (tests: no DNS).</summary>
     public static readonly ConfigCheck ResolvableHosts = (config, cancellationToken) =>
-        UpstreamHostCheck.FindUnresolvableAsync(config, HostCheckTimeout, cancellationToken);
+        UpstreamHostCheck.FindUnresolvableAsync(config, EngineDefaults.HostCheckTimeout, cancellationToken);
 
     /// <param name="path">The config file; null for the embedded default.</param>
     /// <param name="overrides">The start parameters; null for none.</param>

@@ -12,9 +12,6 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class ClientConnectionHandler
 {
-    /// <summary>The largest body a 407 reads past to keep the connection; a bigger one is not worth receiving to drop.</summary>
-    internal const int MaxChallengedBodyBytes = 64 * 1024;
-
     private readonly ProxyServer _server;
     private readonly ConnectForwarder _connect;
     private readonly PlainHttpForwarder _plain;
@@ -146,7 +143,7 @@ internal sealed class ClientConnectionHandler
     /// <summary>
     /// Answers 407. A request that may keep its connection keeps it when its framing allows: no
     /// body, or a well-formed body (Content-Length or chunked) of at most
-    /// <see cref="MaxChallengedBodyBytes"/> read past within the header timeout (.NET sends a POST's
+    /// <see cref="EngineDefaults.MaxUnforwardedBodyBytes"/> read past within the header timeout (.NET sends a POST's
     /// body before it learns credentials are due). A client that answers the challenge (.NET always
     /// waits for one) does so on the same connection. Other bodies (malformed, larger, held back for
     /// Expect, on a CONNECT) close it, since their bytes would be read as the next request.
@@ -176,7 +173,7 @@ internal sealed class ClientConnectionHandler
         {
             return false;
         }
-        return await BodyDrain.ReadAsync(input, framing, MaxChallengedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false)
+        return await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false)
             == BodyDrainResult.Completed;
     }
 

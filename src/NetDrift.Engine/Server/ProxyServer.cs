@@ -63,7 +63,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         StartedAt = timeProvider.GetUtcNow();
         _handler = new ClientConnectionHandler(this);
-        _sweeper = new Timer(_ => SweepIdleTunnels(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _sweeper = new Timer(_ => SweepIdleTunnels(), null, EngineDefaults.SweepInterval, EngineDefaults.SweepInterval);
         _acceptLoop = AcceptLoopAsync(_listener);
         NetDriftMeter.Register(this);
         ProxyLog.Started(Logger, name, Listen, _pool.All.Count, config.LoadBalancing);
@@ -199,7 +199,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
             cut++;
         }
         // Give aborted handlers a moment to unwind so counters settle before we report.
-        var settle = Environment.TickCount64 + 2000;
+        var settle = Environment.TickCount64 + (long)EngineDefaults.StopSettleTime.TotalMilliseconds;
         while (!_connections.IsEmpty && Environment.TickCount64 < settle)
         {
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
@@ -384,7 +384,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
                 socket.DualMode = true;
             }
             socket.Bind(endPoint);
-            socket.Listen(1024);
+            socket.Listen(EngineDefaults.ListenBacklog);
             return socket;
         }
         catch

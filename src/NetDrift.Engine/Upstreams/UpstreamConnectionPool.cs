@@ -9,12 +9,6 @@ namespace NetDrift.Engine.Upstreams;
 /// </summary>
 public sealed class UpstreamConnectionPool
 {
-    /// <summary>Idle connections kept per upstream.</summary>
-    public const int Capacity = 32;
-
-    /// <summary>How long an idle connection is kept.</summary>
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
-
     private readonly ConcurrentStack<PooledConnection> _idle = new();
     private int _count;
     private long _reused;
@@ -31,7 +25,7 @@ public sealed class UpstreamConnectionPool
         {
             Interlocked.Decrement(ref _count);
             if (connection.CredentialsVersion == credentialsVersion && !connection.LooksDead()
-                && Environment.TickCount64 - connection.IdleSinceMilliseconds < IdleTimeout.TotalMilliseconds)
+                && Environment.TickCount64 - connection.IdleSinceMilliseconds < EngineDefaults.PooledConnectionIdleTime.TotalMilliseconds)
             {
                 Interlocked.Increment(ref _reused);
                 return connection;
@@ -46,7 +40,7 @@ public sealed class UpstreamConnectionPool
     {
         connection.Input.Release();
         connection.IdleSinceMilliseconds = Environment.TickCount64;
-        if (Interlocked.Increment(ref _count) > Capacity)
+        if (Interlocked.Increment(ref _count) > EngineDefaults.PooledConnectionsPerUpstream)
         {
             Interlocked.Decrement(ref _count);
             connection.Dispose();
@@ -62,7 +56,7 @@ public sealed class UpstreamConnectionPool
         while (_idle.TryPop(out var connection))
         {
             Interlocked.Decrement(ref _count);
-            if (Environment.TickCount64 - connection.IdleSinceMilliseconds >= IdleTimeout.TotalMilliseconds || connection.LooksDead())
+            if (Environment.TickCount64 - connection.IdleSinceMilliseconds >= EngineDefaults.PooledConnectionIdleTime.TotalMilliseconds || connection.LooksDead())
             {
                 connection.Dispose();
             }
