@@ -26,14 +26,15 @@ internal sealed class UpstreamConnectors
     /// A connection to carry one plain request: the warmest idle one opened with the upstream's
     /// current address and credentials when <paramref name="pooledAllowed"/>, else a fresh one.
     /// </summary>
-    public Task<UpstreamDial> ForRequestAsync(Upstream upstream, bool pooledAllowed, UpstreamDeadline deadline, CancellationToken stopping)
+    public ValueTask<UpstreamDial> ForRequestAsync(Upstream upstream, bool pooledAllowed, UpstreamDeadline deadline, CancellationToken stopping)
     {
         var config = upstream.Config;
         if (pooledAllowed && upstream.Connections.TryTake(PoolKey(config)) is { } idle)
         {
-            return Task.FromResult(UpstreamDial.Connected(idle));
+            // The common case, a warm connection: no task allocated for it.
+            return new ValueTask<UpstreamDial>(UpstreamDial.Connected(idle));
         }
-        return For(config).ConnectAsync(config, deadline, stopping);
+        return new ValueTask<UpstreamDial>(For(config).ConnectAsync(config, deadline, stopping));
     }
 
     /// <summary>What an idle connection must have been opened with to be reused: a change of either retires it.</summary>
