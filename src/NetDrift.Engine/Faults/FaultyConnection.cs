@@ -118,22 +118,23 @@ internal sealed class FaultyConnection
 
         RequestHead? request;
         byte[] leftover;
-        using (var received = await HeadReader.ReadAsync(Client, MaxHeadBytes, HeadTimeout, Stopping).ConfigureAwait(false))
+        using (var received = new SocketInput(Client))
         {
+            var (status, headLength) = await received.ReadHeadAsync(MaxHeadBytes, HeadTimeout, Stopping, expectSoon: true).ConfigureAwait(false);
             if (fault == FaultType.Reset)
             {
                 Reset();
                 return "reset after the request";
             }
-            if (received.Status != HeadReadStatus.Complete)
+            if (status != HeadReadStatus.Complete)
             {
-                if (received.Status == HeadReadStatus.TooLarge)
+                if (status == HeadReadStatus.TooLarge)
                 {
                     await RefuseAsync(StatusResponses.HeaderTooLarge, 431, "head too large").ConfigureAwait(false);
                 }
-                return $"no request ({received.Status})";
+                return $"no request ({status})";
             }
-            var error = HeadParser.TryParseRequest(received.Head, HeadParser.DefaultMaxHeaderCount, out request);
+            var error = HeadParser.TryParseRequest(received.Buffered[..headLength], HeadParser.DefaultMaxHeaderCount, out request);
             if (error != HeadParseError.None)
             {
                 await (error == HeadParseError.TooLarge
@@ -142,7 +143,7 @@ internal sealed class FaultyConnection
                 return "bad request";
             }
             // Copied out so a long tunnel does not pin the pooled head buffer.
-            leftover = received.Leftover.ToArray();
+            leftover = received.Buffered[headLength..].ToArray();
         }
 
         if (fault == FaultType.Slow)

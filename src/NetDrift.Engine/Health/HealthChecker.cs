@@ -203,11 +203,11 @@ public sealed class HealthChecker
 
     private async Task ProbeAsync(Upstream upstream, HealthProbeState state, HealthProbeTarget target, TimeSpan timeout, int maxHeaderBytes, CancellationToken token)
     {
-        Task<HealthProbeResult>? probe = null;
+        Task<HealthProbeResult?>? probe = null;
         try
         {
-            probe = HealthProbe.RunAsync(upstream.Config, target, timeout, maxHeaderBytes, _server.Time, token);
-            HealthProbeResult result;
+            probe = HealthProbe.RunAsync(_server.Connectors, upstream.Config, target, timeout, maxHeaderBytes, _server.Time, token);
+            HealthProbeResult? result;
             try
             {
                 result = await probe.WaitAsync(timeout + StuckGrace, token).ConfigureAwait(false);
@@ -220,6 +220,11 @@ public sealed class HealthChecker
             if (token.IsCancellationRequested)
             {
                 return; // Checks stopped meanwhile: the result no longer speaks for anyone.
+            }
+            if (result is null)
+            {
+                HealthCheckLog.Probed(_server.Logger, upstream.Name, "not probed: NetDrift could not make a socket", 0);
+                return; // Out of descriptors here: that says nothing of the upstream.
             }
             state.Record(result);
             HealthCheckLog.Probed(_server.Logger, upstream.Name, result.Message, result.Latency.TotalMilliseconds);

@@ -1,33 +1,43 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using NetDrift.Engine.Configuration;
-using NetDrift.Engine.Server;
+using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Health;
 
 /// <summary>
-/// One probe of one upstream, through the upstream itself: the same dialer and answer parsing as
-/// client traffic (<see cref="UpstreamDialer"/>), bounded by timeout_seconds. Every failure comes
-/// back as a result; only cancellation (the checks stopping) throws.
+/// One probe of one upstream, through the upstream itself: the same connectors and answer parsing
+/// as client traffic (<see cref="UpstreamConnectors"/>), bounded by timeout_seconds. Every failure
+/// comes back as a result; only cancellation (the checks stopping) throws.
 /// </summary>
 internal static class HealthProbe
 {
-    public static async Task<HealthProbeResult> RunAsync(UpstreamConfig upstream, HealthProbeTarget target, TimeSpan timeout,
+    /// <summary>The probe's result; null when NetDrift could not make a socket (out of descriptors): that says nothing of the upstream.</summary>
+    public static async Task<HealthProbeResult?> RunAsync(UpstreamConnectors connectors, UpstreamConfig upstream, HealthProbeTarget target, TimeSpan timeout,
         int maxHeaderBytes, TimeProvider time, CancellationToken cancellationToken)
     {
+        var connector = connectors.For(upstream);
+        var deadline = UpstreamDeadline.StartingNow(timeout);
         if (target.Kind == HealthProbeKind.TcpConnect)
         {
-            var (connected, latency, detail) = await ConnectAsync(upstream.Url, timeout, cancellationToken).ConfigureAwait(false);
+            var dial = await connector.ConnectAsync(upstream, deadline, cancellationToken).ConfigureAwait(false);
+            var latency = deadline.Elapsed;
+            dial.Connection?.Dispose();
+            if (dial.IsLocalFailure)
+            {
+                return null;
+            }
             var what = "TCP connect to " + upstream.Url.Authority;
-            return new HealthProbeResult(time.GetUtcNow(), connected, latency, target.Display, connected ? what + " succeeded" : $"{what} failed: {detail}");
+            var connected = dial.Connection is not null;
+            return new HealthProbeResult(time.GetUtcNow(), connected, latency, target.Display, connected ? what + " succeeded" : $"{what} failed: {dial.Detail}");
         }
         using var result = target.Kind == HealthProbeKind.HttpGet
-            ? await UpstreamDialer.SendAndReadAnswerAsync(upstream, BuildGet(target, upstream), ReadOnlyMemory<byte>.Empty, null,
-                timeout, maxHeaderBytes, cancellationToken).ConfigureAwait(false)
-            : await UpstreamDialer.OpenTunnelAsync(upstream, target.RequestTarget, timeout, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
+            ? await connector.SendAndReadAnswerAsync(upstream, BuildGet(target, upstream), deadline, maxHeaderBytes, cancellationToken).ConfigureAwait(false)
+            : await connector.OpenTunnelAsync(upstream, target.RequestTarget, deadline, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
+        if (result.IsLocalFailure)
+        {
+            return null;
+        }
         if (result.Succeeded)
         {
             var status = result.Response!.StatusCode.ToString(CultureInfo.InvariantCulture);
@@ -48,26 +58,5 @@ internal static class HealthProbe
         }
         head.Append("Connection: close\r\n\r\n");
         return Encoding.Latin1.GetBytes(head.ToString());
-    }
-
-    private static async Task<(bool Connected, TimeSpan Latency, string Detail)> ConnectAsync(UpstreamAddress address, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        using var socket = address.NewSocket();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await socket.ConnectAsync(address.EndPoint, deadline.Token).ConfigureAwait(false);
-            return (true, Stopwatch.GetElapsedTime(started), "");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (false, Stopwatch.GetElapsedTime(started), $"no connection within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s");
-        }
-        catch (SocketException e)
-        {
-            return (false, Stopwatch.GetElapsedTime(started), e.SocketErrorCode.ToString());
-        }
     }
 }

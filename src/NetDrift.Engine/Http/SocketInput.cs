@@ -138,23 +138,6 @@ public sealed class SocketInput : IDisposable
         }
     }
 
-    /// <summary>
-    /// Hands over the rented buffer holding everything received, from offset 0, and forgets it:
-    /// the caller returns it to the pool. Null when nothing was received.
-    /// </summary>
-    internal byte[]? DetachBuffer(out int length)
-    {
-        var buffer = _buffer;
-        if (buffer is not null && _start > 0)
-        {
-            Buffer.BlockCopy(buffer, _start, buffer, 0, _end - _start);
-        }
-        length = _end - _start;
-        _buffer = null;
-        _start = _end = 0;
-        return buffer;
-    }
-
     /// <summary>Gives the buffer back when nothing is pending (an idle pooled connection).</summary>
     public void Release()
     {

@@ -75,7 +75,7 @@ internal sealed class AttemptLoop
 
     public void Failed(Upstream upstream, AttemptResult result)
     {
-        var failure = result.Failure ?? UpstreamDialer.Classify(result.Response!);
+        var failure = result.Failure ?? UpstreamFailures.OfAnswer(result.Response!);
         var message = result.Succeeded ? $"answered {result.Response!.StatusCode}" : result.Message;
         _lastFailure = failure;
         _route.Append(upstream.Name).Append(" failed (").Append(failure).Append(": ").Append(message).Append("); ");

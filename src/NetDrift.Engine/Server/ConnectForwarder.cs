@@ -27,8 +27,8 @@ internal sealed class ConnectForwarder
             AttemptResult result;
             try
             {
-                result = await UpstreamDialer.OpenTunnelAsync(upstream.Config, request.Authority, config.UpstreamTimeout,
-                    config.Limits.MaxHeaderBytes, _server.StoppingToken).ConfigureAwait(false);
+                result = await _server.Connectors.For(upstream.Config).OpenTunnelAsync(upstream.Config, request.Authority,
+                    UpstreamDeadline.StartingNow(config.UpstreamTimeout), config.Limits.MaxHeaderBytes, _server.StoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -37,6 +37,14 @@ internal sealed class ConnectForwarder
             }
             using (result)
             {
+                if (result.IsLocalFailure)
+                {
+                    // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
+                    attempts.Abandon(upstream, "NetDrift could not make a socket");
+                    _server.TryFinishDraining(upstream);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
+                    return;
+                }
                 if (result.Succeeded && result.Response!.IsSuccess)
                 {
                     attempts.Succeeded(upstream, result.Latency);
@@ -53,24 +61,26 @@ internal sealed class ConnectForwarder
     private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
     {
         var client = connection.Socket;
-        using var upstreamSocket = result.TakeSocket();
+        using var upstreamConnection = result.TakeConnection();
+        var upstreamSocket = upstreamConnection.Socket;
         try
         {
             await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null).AsMemory(), SocketFlags.None).ConfigureAwait(false);
             // Bytes the upstream sent right after its 200, and bytes the client sent right after
             // its CONNECT (an eager TLS ClientHello), belong to the tunnel.
-            var upstreamEarly = result.Received!.Leftover;
+            var upstreamEarly = upstreamConnection.Input.BufferedMemory;
             if (!upstreamEarly.IsEmpty)
             {
                 await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
                 upstream.Counters.AddReceived(upstreamEarly.Length);
             }
+            // The relay reads the socket itself: the input's buffer goes back to the pool now.
+            upstreamConnection.Input.Dispose();
             if (clientLeftover.Length > 0)
             {
                 await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                 upstream.Counters.AddSent(clientLeftover.Length);
             }
-            result.Received.Dispose();
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
             var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);

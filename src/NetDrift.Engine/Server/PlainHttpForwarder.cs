@@ -108,57 +108,39 @@ internal sealed class PlainHttpForwarder
         BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout)
     {
         var config = upstream.Config;
-        var version = config.Url.Authority + "\n" + config.Url.ProxyAuthorization;
-        var started = Stopwatch.GetTimestamp();
+        var deadline = UpstreamDeadline.StartingNow(timeout);
         var head = PlainHttpHeads.Request(request, config.Url.ProxyAuthorization);
-        var pooled = upstream.Connections.TryTake(version);
-        var retriedStale = false;
+        var pooledAllowed = true;
         while (true)
         {
-            var upstreamConnection = pooled;
-            if (upstreamConnection is null)
+            UpstreamDial dial;
+            try
             {
-                Socket socket;
-                try
-                {
-                    socket = _server.UpstreamSocketFactory(config.Url);
-                }
-                catch (SocketException)
-                {
-                    return new ExchangeOutcome(ExchangeKind.LocalFailure);
-                }
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
-                deadline.CancelAfter(Remaining(timeout, started));
-                (FailureCause Cause, string Message)? failed;
-                try
-                {
-                    failed = await UpstreamDialer.ConnectAsync(socket, config, timeout, deadline.Token, _server.StoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    socket.Dispose();
-                    return new ExchangeOutcome(ExchangeKind.Cancelled);
-                }
-                if (failed is { } f)
-                {
-                    socket.Dispose();
-                    return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(f.Cause, f.Message, Stopwatch.GetElapsedTime(started)));
-                }
-                upstreamConnection = new PooledConnection(socket, new SocketInput(socket), version);
+                dial = await _server.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _server.StoppingToken).ConfigureAwait(false);
             }
-            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, started, timeout).ConfigureAwait(false);
+            catch (OperationCanceledException)
+            {
+                return new ExchangeOutcome(ExchangeKind.Cancelled);
+            }
+            if (dial.Connection is not { } upstreamConnection)
+            {
+                return dial.IsLocalFailure
+                    ? new ExchangeOutcome(ExchangeKind.LocalFailure)
+                    : new ExchangeOutcome(ExchangeKind.Failed, Failure: dial.ToResult(deadline.Elapsed));
+            }
+            var reused = upstreamConnection.IdleSinceMilliseconds != 0;
+            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, deadline.Started, timeout).ConfigureAwait(false);
             if (outcome is null)
             {
                 // The pooled connection was dead before it answered a single byte: once, for a
                 // request that may be sent twice, try again on a fresh connection.
                 upstreamConnection.Dispose();
-                if (!retriedStale && pooled is not null && PlainHttpHeads.IsIdempotent(request.Method) && !framing.HasBody)
+                if (pooledAllowed && reused && PlainHttpHeads.IsIdempotent(request.Method) && !framing.HasBody)
                 {
-                    retriedStale = true;
-                    pooled = null;
+                    pooledAllowed = false;
                     continue;
                 }
-                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, "closed without answering", Stopwatch.GetElapsedTime(started)), RequestWritten: true);
+                return new ExchangeOutcome(ExchangeKind.Failed, Failure: AttemptResult.Failed(FailureCause.Reset, "closed without answering", deadline.Elapsed), RequestWritten: true);
             }
             return outcome;
         }
@@ -223,7 +205,7 @@ internal sealed class PlainHttpForwarder
             }
             else
             {
-                answerDue.CancelAfter(Remaining(timeout, started));
+                answerDue.CancelAfter(new UpstreamDeadline(started, timeout).Remaining);
             }
 
             ResponseHead response;
@@ -237,7 +219,7 @@ internal sealed class PlainHttpForwarder
                     {
                         return null;
                     }
-                    var (cause, message) = UpstreamDialer.DescribeFailedRead(status, timeout);
+                    var (cause, message) = UpstreamFailures.OfHeadRead(status, timeout);
                     return await FailAsync(cause, message).ConfigureAwait(false);
                 }
                 if (HeadParser.TryParseResponse(input.Buffered[..length], HeadParser.DefaultMaxHeaderCount, out var parsed) != HeadParseError.None)
@@ -384,10 +366,4 @@ internal sealed class PlainHttpForwarder
             BodyStarted: true, RequestWritten: true),
         _ => null,
     };
-
-    private static TimeSpan Remaining(TimeSpan timeout, long started)
-    {
-        var left = timeout - Stopwatch.GetElapsedTime(started);
-        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
-    }
 }

@@ -156,8 +156,15 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
-    /// <summary>Creates upstream sockets for plain HTTP; a seam so tests can make creation fail (EMFILE).</summary>
-    internal Func<UpstreamAddress, Socket> UpstreamSocketFactory { get; set; } = static address => address.NewSocket();
+    /// <summary>The one way to upstreams: CONNECT tunnels, plain requests and health probes.</summary>
+    internal UpstreamConnectors Connectors { get; } = new();
+
+    /// <summary>Creates upstream sockets for all traffic; a seam so tests can make creation fail (EMFILE).</summary>
+    internal Func<UpstreamAddress, Socket> UpstreamSocketFactory
+    {
+        get => Connectors.Dialer.SocketFactory;
+        set => Connectors.Dialer.SocketFactory = value;
+    }
 
     internal CancellationToken StoppingToken => _stopping.Token;
 

@@ -14,6 +14,7 @@ namespace NetDrift.Engine.Tunnel;
 public static class TunnelProbe
 {
     private const int MaxResponseBytes = 1024 * 1024;
+    private const int MaxHeadBytes = 64 * 1024;
 
     public static async Task<TunnelProbeResult> RunAsync(
         string proxyHost, int proxyPort, string target, BasicCredentials? credentials, byte[]? send, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -32,16 +33,18 @@ public static class TunnelProbe
                        (credentials is { } c ? $"Proxy-Authorization: {c.ToHeaderValue()}\r\n" : "") + "\r\n";
             await socket.SendAsync(Encoding.Latin1.GetBytes(head), SocketFlags.None, deadline.Token).ConfigureAwait(false);
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
-            using var answer = await HeadReader.ReadAsync(socket, 64 * 1024, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            using var answer = new SocketInput(socket);
+            var (answerStatus, headLength) = await answer.ReadHeadAsync(MaxHeadBytes, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken, expectSoon: true).ConfigureAwait(false);
             latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (answer.Status != HeadReadStatus.Complete)
+            if (answerStatus != HeadReadStatus.Complete)
             {
-                return Result(0, false, latency, 0, "", "", $"no answer from the proxy ({answer.Status})");
+                return Result(0, false, latency, 0, "", "", $"no answer from the proxy ({answerStatus})");
             }
-            if (HeadParser.TryParseResponse(answer.Head, HeadParser.DefaultMaxHeaderCount, out var response) != HeadParseError.None)
+            if (HeadParser.TryParseResponse(answer.Buffered[..headLength], HeadParser.DefaultMaxHeaderCount, out var response) != HeadParseError.None)
             {
                 return Result(0, false, latency, 0, "", "", "the proxy answered with something that is not HTTP");
             }
+            answer.Consume(headLength);
             status = response!.StatusCode;
             upstream = response.Headers.Get("X-NetDrift-Upstream") ?? "";
             if (!response.IsSuccess)
@@ -54,7 +57,8 @@ public static class TunnelProbe
             }
             await socket.SendAsync(send, SocketFlags.None, deadline.Token).ConfigureAwait(false);
             var received = new MemoryStream();
-            received.Write(answer.Leftover.Span);
+            received.Write(answer.Buffered);
+            answer.Dispose();
             return await ReadAnswerAsync(socket, received, status, latency, upstream, deadline.Token, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -3,7 +3,11 @@ using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Upstreams;
 
-/// <summary>An idle keep-alive connection to an upstream proxy, kept for the next plain HTTP request.</summary>
+/// <summary>
+/// A connection to an upstream proxy, as the connection layer hands it out: the socket and its read
+/// side (bytes after an answer head stay buffered there). Between plain HTTP requests an idle one
+/// waits in the upstream's <see cref="UpstreamConnectionPool"/>.
+/// </summary>
 public sealed class PooledConnection : IDisposable
 {
     public PooledConnection(Socket socket, SocketInput input, string credentialsVersion)

@@ -93,12 +93,13 @@ internal sealed class LoopbackOrigin : IAsyncDisposable
     {
         try
         {
-            using var head = await HeadReader.ReadAsync(socket, 16 * 1024, TimeSpan.FromSeconds(2), _stop.Token);
-            if (head.Status != HeadReadStatus.Complete)
+            using var input = new SocketInput(socket);
+            var (status, length) = await input.ReadHeadAsync(16 * 1024, TimeSpan.FromSeconds(2), _stop.Token, expectSoon: true);
+            if (status != HeadReadStatus.Complete)
             {
                 return;
             }
-            RequestHeads.Enqueue(Encoding.Latin1.GetString(head.Head));
+            RequestHeads.Enqueue(Encoding.Latin1.GetString(input.Buffered[..length]));
             var answer = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
             await socket.SendAsync(Encoding.ASCII.GetBytes(answer), SocketFlags.None, _stop.Token);
             socket.Shutdown(SocketShutdown.Send);

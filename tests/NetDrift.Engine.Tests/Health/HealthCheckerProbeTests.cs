@@ -210,4 +210,29 @@ public sealed class HealthCheckerProbeTests : IAsyncLifetime
         Assert.StartsWith("TCP connect to netdrift-upstream.invalid:3128 failed: ", row.HealthProbes.Last.Message);
         Assert.Equal(UpstreamHealth.Unhealthy, row.Health);
     }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SocketCreationFailing_ProbeNotCountedAgainstTheUpstream(bool tcpConnect)
+    {
+        var clock = new FakeTimeProvider();
+        await using var good = FaultyProxy.Start("good", new FaultyProxyOptions());
+        await using var proxy = Start(clock, HealthCheck(tcpConnect ? "" : Endpoints(Hello), failureThreshold: 1), good.Url);
+        var row = Row(proxy, good);
+        Assert.True(await ProbedAsync(row, 1));
+        var made = 0;
+        proxy.UpstreamSocketFactory = _ =>
+        {
+            Interlocked.Increment(ref made);
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TooManyOpenSockets);
+        };
+
+        clock.Advance(Interval);
+
+        // Probes go through the proxy's one socket seam; running out of descriptors here says nothing of the upstream.
+        Assert.True(await Loopback.WaitUntilAsync(() => Volatile.Read(ref made) == 1 && !row.HealthProbes.InFlight));
+        Assert.Equal(1, row.HealthProbes.Probes);
+        Assert.Equal(UpstreamHealth.Healthy, row.Health);
+    }
 }

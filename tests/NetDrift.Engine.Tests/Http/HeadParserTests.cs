@@ -290,7 +290,7 @@ public sealed class HeadParserTests
     [MemberData(nameof(CompleteHeads))]
     public void FindHeadEnd_ScanFromThreeBytesBeforeEverySplit_FindsTheSameEnd(string text)
     {
-        // HeadReader rescans only the new bytes plus the three before them; that must find the same end.
+        // SocketInput.ReadHeadAsync rescans only the new bytes plus the three before them; that must find the same end.
         var head = Bytes(text);
         for (var split = 1; split < head.Length; split++)
         {
