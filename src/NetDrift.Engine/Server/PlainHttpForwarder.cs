@@ -148,7 +148,7 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>One request/response on one upstream connection; null when a reused connection proved dead before any answer.</summary>
     private async Task<ExchangeOutcome?> ExchangeOnAsync(ClientConnection connection, RequestHead request, SocketInput client, BodyFraming framing,
-        Upstream upstream, AttemptLoop attempts, PooledConnection upstreamConnection, byte[] head, long started, TimeSpan timeout)
+        Upstream upstream, AttemptLoop attempts, UpstreamConnection upstreamConnection, byte[] head, long started, TimeSpan timeout)
     {
         var limits = _server.Settings.Config.Limits;
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;

@@ -11,7 +11,7 @@ namespace NetDrift.Engine.Upstreams;
 /// </summary>
 internal sealed class AttemptResult : IDisposable
 {
-    private AttemptResult(PooledConnection? connection, ResponseHead? response, FailureCause? failure, bool isLocalFailure, string message, TimeSpan latency)
+    private AttemptResult(UpstreamConnection? connection, ResponseHead? response, FailureCause? failure, bool isLocalFailure, string message, TimeSpan latency)
     {
         Connection = connection;
         Response = response;
@@ -22,7 +22,7 @@ internal sealed class AttemptResult : IDisposable
     }
 
     /// <summary>The answered connection; its input holds the bytes the upstream sent after the head.</summary>
-    public PooledConnection? Connection { get; private set; }
+    public UpstreamConnection? Connection { get; private set; }
     public ResponseHead? Response { get; }
     /// <summary>Why it failed; null when the upstream answered (whatever its status) or the failure was local.</summary>
     public FailureCause? Failure { get; }
@@ -32,7 +32,7 @@ internal sealed class AttemptResult : IDisposable
     public TimeSpan Latency { get; }
     public bool Succeeded => Failure is null && !IsLocalFailure;
 
-    public static AttemptResult Success(PooledConnection connection, ResponseHead response, TimeSpan latency) =>
+    public static AttemptResult Success(UpstreamConnection connection, ResponseHead response, TimeSpan latency) =>
         new(connection, response, null, false, "", latency);
 
     public static AttemptResult Failed(FailureCause failure, string message, TimeSpan latency) =>
@@ -42,7 +42,7 @@ internal sealed class AttemptResult : IDisposable
         new(null, null, null, true, message, latency);
 
     /// <summary>Hands the connection to the caller, who then owns it.</summary>
-    public PooledConnection TakeConnection()
+    public UpstreamConnection TakeConnection()
     {
         var connection = Connection ?? throw new InvalidOperationException("No connection: the attempt failed or was taken.");
         Connection = null;

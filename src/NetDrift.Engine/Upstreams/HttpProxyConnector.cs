@@ -45,7 +45,7 @@ internal sealed class HttpProxyConnector(UpstreamTcpDialer dialer) : IUpstreamCo
     /// Sends <paramref name="head"/> on a connected transport and reads the answer head; on success
     /// the result owns <paramref name="connection"/>, the head consumed from its input.
     /// </summary>
-    internal static async Task<AttemptResult> ExchangeHeadAsync(PooledConnection connection, byte[] head, UpstreamDeadline deadline, int maxHeaderBytes, CancellationToken stopping)
+    internal static async Task<AttemptResult> ExchangeHeadAsync(UpstreamConnection connection, byte[] head, UpstreamDeadline deadline, int maxHeaderBytes, CancellationToken stopping)
     {
         try
         {

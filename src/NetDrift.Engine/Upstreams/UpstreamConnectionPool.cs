@@ -9,7 +9,7 @@ namespace NetDrift.Engine.Upstreams;
 /// </summary>
 public sealed class UpstreamConnectionPool
 {
-    private readonly ConcurrentStack<PooledConnection> _idle = new();
+    private readonly ConcurrentStack<UpstreamConnection> _idle = new();
     private int _count;
     private long _reused;
 
@@ -19,7 +19,7 @@ public sealed class UpstreamConnectionPool
     public long Reused => Volatile.Read(ref _reused);
 
     /// <summary>A live idle connection opened with <paramref name="credentialsVersion"/>, or null.</summary>
-    public PooledConnection? TryTake(string credentialsVersion)
+    public UpstreamConnection? TryTake(string credentialsVersion)
     {
         while (_idle.TryPop(out var connection))
         {
@@ -36,7 +36,7 @@ public sealed class UpstreamConnectionPool
     }
 
     /// <summary>Keeps the connection for reuse, or closes it when the pool is full.</summary>
-    public void Return(PooledConnection connection)
+    public void Return(UpstreamConnection connection)
     {
         connection.Input.Release();
         connection.IdleSinceMilliseconds = Environment.TickCount64;
@@ -52,7 +52,7 @@ public sealed class UpstreamConnectionPool
     /// <summary>Closes connections idle too long or already closed by the upstream.</summary>
     public void Sweep()
     {
-        var keep = new List<PooledConnection>();
+        var keep = new List<UpstreamConnection>();
         while (_idle.TryPop(out var connection))
         {
             Interlocked.Decrement(ref _count);

@@ -7,11 +7,11 @@ namespace NetDrift.Engine.Upstreams;
 /// with no connection means NetDrift could not make a socket (out of descriptors): nobody's fault upstream.
 /// </summary>
 /// <param name="Detail">The bare reason (a socket error name, the timeout), for messages that add their own wording.</param>
-internal readonly record struct UpstreamDial(PooledConnection? Connection, FailureCause? Failure, string Message, string Detail = "")
+internal readonly record struct UpstreamDial(UpstreamConnection? Connection, FailureCause? Failure, string Message, string Detail = "")
 {
     public bool IsLocalFailure => Connection is null && Failure is null;
 
-    public static UpstreamDial Connected(PooledConnection connection) => new(connection, null, "");
+    public static UpstreamDial Connected(UpstreamConnection connection) => new(connection, null, "");
 
     public static UpstreamDial Local(string message) => new(null, null, message, message);
 

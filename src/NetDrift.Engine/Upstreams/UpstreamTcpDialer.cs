@@ -30,7 +30,7 @@ internal sealed class UpstreamTcpDialer
             {
                 await socket.ConnectAsync(upstream.Url.EndPoint, due.Token).ConfigureAwait(false);
             }
-            return UpstreamDial.Connected(new PooledConnection(socket, new SocketInput(socket), UpstreamConnectors.PoolKey(upstream)));
+            return UpstreamDial.Connected(new UpstreamConnection(socket, new SocketInput(socket), UpstreamConnectors.PoolKey(upstream)));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {

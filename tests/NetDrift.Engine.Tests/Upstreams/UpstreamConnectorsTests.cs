@@ -22,11 +22,11 @@ public sealed class UpstreamConnectorsTests
     }
 
     /// <summary>A connection to <paramref name="listener"/> as the pool holds it, opened under <paramref name="key"/>.</summary>
-    private static async Task<PooledConnection> ConnectedAsync(Socket listener, string key)
+    private static async Task<UpstreamConnection> ConnectedAsync(Socket listener, string key)
     {
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(listener.LocalEndPoint!);
-        return new PooledConnection(client, new SocketInput(client), key);
+        return new UpstreamConnection(client, new SocketInput(client), key);
     }
 
     [Fact(Timeout = 15_000)]

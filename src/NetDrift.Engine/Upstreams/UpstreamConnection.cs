@@ -8,9 +8,9 @@ namespace NetDrift.Engine.Upstreams;
 /// side (bytes after an answer head stay buffered there). Between plain HTTP requests an idle one
 /// waits in the upstream's <see cref="UpstreamConnectionPool"/>.
 /// </summary>
-public sealed class PooledConnection : IDisposable
+public sealed class UpstreamConnection : IDisposable
 {
-    public PooledConnection(Socket socket, SocketInput input, string credentialsVersion)
+    public UpstreamConnection(Socket socket, SocketInput input, string credentialsVersion)
     {
         Socket = socket;
         Input = input;
