@@ -58,9 +58,16 @@ internal static class TargetForwarder
         }
 
         FaultyProxyLog.Relaying(connection.Logger, connection.ProxyName, connection.Id, request.Authority);
-        var result = budget is null && bytesPerSecond == 0
-            ? await TunnelRelay.RunAsync(client, upstream, activity, NullByteCounter.Instance, endWithUpstream: plain).ConfigureAwait(false)
-            : await ShapedRelay.RunAsync(client, upstream, activity, bytesPerSecond, budget, endWithUpstream: plain, connection.Stopping).ConfigureAwait(false);
+        RelayResult result;
+        if (budget is null && bytesPerSecond == 0)
+        {
+            result = await TunnelRelay.RunAsync(client, upstream, activity, NullByteCounter.Instance, endWithUpstream: plain).ConfigureAwait(false);
+        }
+        else
+        {
+            var (toUpstream, toClient) = FaultShaper.Pair(bytesPerSecond, budget, connection.Stopping);
+            result = await TunnelRelay.RunShapedAsync(client, upstream, activity, NullByteCounter.Instance, toUpstream, toClient, endWithUpstream: plain).ConfigureAwait(false);
+        }
         return budget is { IsSpent: true } ? $"dropped after {options.AfterBytes} byte(s)" : $"relay {result}";
     }
 

@@ -18,12 +18,18 @@ public static class TunnelRelay
     public static Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false) =>
         RunAsync(client, upstream, activity, counter, endWithUpstream, SplicePump.IsSupported);
 
+    /// <summary>A relay misshaped on purpose, one <see cref="IRelayShaper"/> per direction (the faulty test proxies).</summary>
+    public static Task<RelayResult> RunShapedAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter,
+        IRelayShaper toUpstream, IRelayShaper toClient, bool endWithUpstream = false) =>
+        RunAsync(client, upstream, activity, counter, endWithUpstream, splice: false, toUpstream, toClient);
+
     /// <param name="splice">splice(2) through a kernel pipe (Linux; the default there, unless
     /// NETDRIFT_RELAY=copy) rather than through pooled buffers. Tests run both.</param>
-    internal static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream, bool splice)
+    internal static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream, bool splice,
+        IRelayShaper? shapeToUpstream = null, IRelayShaper? shapeToClient = null)
     {
-        var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true, splice);
-        var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false, splice);
+        var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true, splice, shapeToUpstream);
+        var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false, splice, shapeToClient);
 
         var first = await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
         var firstEnd = await first.ConfigureAwait(false);
@@ -60,7 +66,7 @@ public static class TunnelRelay
     /// Returns false when either side reset.
     /// </summary>
     public static async Task<bool> CopyOneWayAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream) =>
-        await PumpAsync(source, destination, activity, counter, toUpstream, SplicePump.IsSupported).ConfigureAwait(false) == DirectionEnd.Eof;
+        await PumpAsync(source, destination, activity, counter, toUpstream, SplicePump.IsSupported, shaper: null).ConfigureAwait(false) == DirectionEnd.Eof;
 
     private static RelayResult Classify(DirectionEnd end, bool directionIsToClient)
     {
@@ -78,9 +84,11 @@ public static class TunnelRelay
     /// One direction. Every direction starts copying through a pooled buffer: for the small
     /// exchanges most tunnels carry, recv/send is cheaper than two splices and a pipe. With
     /// <paramref name="splice"/>, a read that fills the whole buffer marks a bulk transfer, and the
-    /// direction moves on to <see cref="SplicePump"/> for the rest of its life.
+    /// direction moves on to <see cref="SplicePump"/> for the rest of its life. A
+    /// <paramref name="shaper"/> sizes each read, holds bytes back and may cut the tunnel.
     /// </summary>
-    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice)
+    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice,
+        IRelayShaper? shaper)
     {
         byte[]? buffer = null;
         try
@@ -93,16 +101,22 @@ public static class TunnelRelay
                     await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
-                var read = await source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                // A shaped read never takes more than may be passed on, so cut bytes stay on the wire.
+                var want = shaper?.NextReadSize(BufferSize) ?? BufferSize;
+                var read = await source.ReceiveAsync(buffer.AsMemory(0, want), SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     ShutdownSend(destination);
                     return DirectionEnd.Eof;
                 }
                 activity.Touch();
+                var passed = shaper is null ? read : await shaper.PassAsync(read).ConfigureAwait(false);
                 try
                 {
-                    await destination.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
+                    if (passed > 0)
+                    {
+                        await destination.SendAsync(buffer.AsMemory(0, passed), SocketFlags.None).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
@@ -111,19 +125,24 @@ public static class TunnelRelay
                 activity.Touch();
                 if (toUpstream)
                 {
-                    counter.AddSent(read);
+                    counter.AddSent(passed);
                 }
                 else
                 {
-                    counter.AddReceived(read);
+                    counter.AddReceived(passed);
                 }
-                if (read < buffer.Length)
+                if (shaper is { IsSpent: true })
+                {
+                    activity.Abort(RelayResult.Aborted);
+                    return DirectionEnd.SourceReset;
+                }
+                if (read < want)
                 {
                     // The burst is over: give the buffer back before waiting again.
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
                 }
-                else if (splice)
+                else if (splice && shaper is null)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
@@ -131,8 +150,9 @@ public static class TunnelRelay
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
+            // OperationCanceledException: a shaper's wait ended by its owner stopping.
             return DirectionEnd.SourceReset;
         }
         finally
