@@ -11,8 +11,8 @@
       squid       Squid 5.7, Basic auth, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift through the module in pwsh, as users run it;
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo).
-    Rounds interleave the contenders (the order rotates); medians go to bench/results/latest.md
-    with ratios to HAProxy and Squid, and every sample to bench/results/latest.json.
+    Rounds interleave the contenders (the order rotates); medians go to perf/results/latest.md
+    with ratios to HAProxy and Squid, and every sample to perf/results/latest.json.
     The load generator reads the front's CPU time from /proc/PID/stat around each measurement.
     Called by `build.ps1 Bench`; installs haproxy, squid and apache2-utils (htpasswd) when missing.
 #>

@@ -1,5 +1,5 @@
 // NetDrift.LoadGen: the load generator, origin and upstream host of the proxy benchmark
-// (tools/Bench/Invoke-ProxyBench.ps1). Loopback only. Modes:
+// (perf/Bench/Invoke-ProxyBench.ps1). Loopback only. Modes:
 //
 //   origin     --port <n>
 //              HTTP/1.1 origin on 127.0.0.1 (0 = a free port): GET /hello, GET /bytes/<N>; keep-alive;
