@@ -8,7 +8,7 @@ BeforeAll {
     $declared = @(Get-DeclaredPrerequisite $declarationPath)
     # Every script that may install a package; tools/build is the installer itself.
     $folders = @(Get-ChildItem -LiteralPath $repoRoot -Directory | Where-Object Name -NotIn 'out', '.git')
-    $scripts = @(@(Get-ChildItem -LiteralPath $repoRoot -File -Include '*.ps1', '*.psm1') + @($folders | Get-ChildItem -Recurse -File -Include '*.ps1', '*.psm1') |
+    $scripts = @(@(Get-ChildItem -Path (Join-Path $repoRoot '*') -File -Include '*.ps1', '*.psm1') + @($folders | Get-ChildItem -Recurse -File -Include '*.ps1', '*.psm1') |
             Where-Object { [IO.Path]::GetRelativePath($repoRoot, $_.FullName).Replace('\', '/') -notmatch '^tools/build/|/(bin|obj)/' } |
             ForEach-Object FullName)
     $calls = @(Find-DebianPackageCall -RepoRoot $repoRoot -Files $scripts)

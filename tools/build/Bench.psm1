@@ -1,6 +1,7 @@
 # Bench (not part of Test): the BenchmarkDotNet microbenchmarks (perf/NetDrift.Benchmarks, short
 # job) into perf/results/microbenchmarks.md, then NetDrift against HAProxy and Squid
-# (perf/Bench/Invoke-ProxyBench.ps1, load from perf/NetDrift.LoadGen) into perf/results/latest.*.
+# (perf/Bench/Invoke-ProxyBench.ps1, load from perf/NetDrift.LoadGen, origin tests/NetDrift.TestOrigin)
+# into perf/results/latest.*.
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot 'Common.psm1')
@@ -54,8 +55,10 @@ function Invoke-Bench {
     Invoke-ModuleBuild $Layout
     $loadGenOut = Join-Path $Layout.OutDir 'loadgen'
     Invoke-Native $dotnet @('publish', (Join-Path $repoRoot 'perf/NetDrift.LoadGen'), '-c', 'Release', '-o', $loadGenOut, '--nologo', '-v', 'minimal')
+    # The origin is the one the Pester suites and the soak run use.
+    Invoke-Native $dotnet @('publish', $Layout.OriginProject, '-c', 'Release', '-o', $Layout.OriginOut, '--nologo', '-v', 'minimal')
     $arguments = @('-ModuleManifest', (Join-Path $Layout.ModuleOut 'NetDrift.psd1'), '-LoadGen', (Join-Path $loadGenOut 'NetDrift.LoadGen.dll'),
-        '-Rounds', "$BenchRounds")
+        '-TestOrigin', (Join-Path $Layout.OriginOut 'NetDrift.TestOrigin.dll'), '-Rounds', "$BenchRounds")
     $arguments += if ($BenchQuick) {
         @('-ResultsDir', (Join-Path $Layout.OutDir 'bench-quick'), '-Seconds', '2', '-SingleStreamBytes', '209715200', '-MultiStreamBytes', '26214400', '-IdleTunnels', '1000')
     } else { @('-ResultsDir', $resultsDir) }
