@@ -10,7 +10,7 @@ BeforeAll {
     $manifest = Join-Path $moduleBase 'NetDrift.psd1'
 
     # Microsoft.Extensions.Logging.Abstractions 6.0.0 (assembly 6.0.0.0; the module ships 8.0),
-    # restored by tools/Pester/Pester.Restore.csproj before the suites run.
+    # restored by tools/build/Pester/Pester.Restore.csproj before the suites run.
     $packages = ((& (Get-DotNetHost) nuget locals global-packages --list | Select-Object -Last 1) -replace '^global-packages:\s*', '').Trim()
     $olderLogging = Join-Path $packages 'microsoft.extensions.logging.abstractions/6.0.0/lib/net6.0/Microsoft.Extensions.Logging.Abstractions.dll'
 
@@ -74,7 +74,7 @@ Describe 'The staged module' {
 
 Describe 'A session that already loaded another Microsoft.Extensions.Logging.Abstractions' {
     BeforeAll {
-        Test-Path -LiteralPath $olderLogging | Should -BeTrue -Because 'dotnet restore tools/Pester/Pester.Restore.csproj brings it'
+        Test-Path -LiteralPath $olderLogging | Should -BeTrue -Because 'dotnet restore tools/build/Pester/Pester.Restore.csproj brings it'
     }
 
     It 'imports NetDrift, starts a proxy that logs, and keeps both versions apart' {

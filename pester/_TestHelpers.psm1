@@ -221,9 +221,10 @@ function Install-DebianPackage {
     .SYNOPSIS
         Makes sure a command exists, installing its Debian package with apt-get when it is missing.
     .DESCRIPTION
-        The test network namespace has no route out, so build.ps1 finds the Install-DebianPackage
-        calls in the suites (literal arguments only) and installs those packages before starting
-        Pester; in the suite the call is then a quick check.
+        The test network namespace has no route out, so build.ps1 installs the packages that
+        tests/prerequisites.psd1 declares for the suites it runs before starting Pester; in the
+        suite the call is then a quick check. Declare every package a suite installs there
+        (pester/Prerequisites.Tests.ps1 fails otherwise).
         -Library is for a package without a command of its own (python3-requests): dpkg's record
         says whether it is installed, since a command of the same language (a pyenv python3 on
         PATH) proves nothing about it.
@@ -257,7 +258,7 @@ function Install-DebianPackage {
         if (-not (Get-Command sudo -CommandType Application -ErrorAction Ignore)) { throw "Installing $Name needs root (or sudo)." }
         $sudo = @('sudo', '-n')
     }
-    $offline = if (Test-NetNamespace) { ' The test network namespace has no network: call Install-DebianPackage with literal arguments so build.ps1 installs it beforehand.' } else { '' }
+    $offline = if (Test-NetNamespace) { ' The test network namespace has no network: declare $Name in tests/prerequisites.psd1 so build.ps1 installs it beforehand.' } else { '' }
     $run = {
         param([string[]] $AptArguments)
         $env:DEBIAN_FRONTEND = 'noninteractive'

@@ -16,7 +16,7 @@ public sealed class FuzzRegressionTests
         var folders = new[]
         {
             Path.Combine(RepoPaths.Root, "tests", "NetDrift.Engine.Tests", "Http", "FuzzRegressions"),
-            Path.Combine(RepoPaths.Root, "tools", "NetDrift.Fuzz", "corpus"),
+            Path.Combine(RepoPaths.Root, "tests", "NetDrift.Fuzz", "corpus"),
         };
         var files = folders.Where(Directory.Exists)
             .SelectMany(Directory.GetFiles)

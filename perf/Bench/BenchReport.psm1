@@ -60,7 +60,7 @@ function Get-Figure($Medians, [string] $Scenario, [string] $Contender, [string] 
 function Format-BenchReport {
     <#
     .SYNOPSIS
-        The markdown of bench/results/latest.md: a table per scenario (a row per contender, each
+        The markdown of perf/results/latest.md: a table per scenario (a row per contender, each
         figure followed by its ratio to HAProxy and to Squid), then the targets.
     #>
     param(

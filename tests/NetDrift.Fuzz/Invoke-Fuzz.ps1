@@ -3,9 +3,9 @@
 .SYNOPSIS
     Fuzzes the request-head parser and chunked body parsing with SharpFuzz + AFL++ for a bounded time.
 .DESCRIPTION
-    Publishes tools/NetDrift.Fuzz to out/fuzz, instruments NetDrift.Engine.dll there with the
+    Publishes tests/NetDrift.Fuzz to out/fuzz, instruments NetDrift.Engine.dll there with the
     SharpFuzz tool (.config/dotnet-tools.json), installs Debian's afl++ when afl-fuzz is missing,
-    and runs afl-fuzz for -Seconds over tools/NetDrift.Fuzz/corpus. Afterwards the new queue entries
+    and runs afl-fuzz for -Seconds over tests/NetDrift.Fuzz/corpus. Afterwards the new queue entries
     join the corpus (by content hash, capped) and every crash is copied to
     tests/NetDrift.Engine.Tests/Http/FuzzRegressions/, which FuzzRegressionTests replays.
     Exit code 1 when a crash was found. Called by `build.ps1 Fuzz`.
@@ -20,7 +20,7 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
-$project = Join-Path $RepoRoot 'tools/NetDrift.Fuzz'
+$project = Join-Path $RepoRoot 'tests/NetDrift.Fuzz'
 $corpus = Join-Path $project 'corpus'
 $out = Join-Path $RepoRoot 'out/fuzz'
 $findings = Join-Path $RepoRoot 'out/fuzz-findings'
@@ -33,7 +33,7 @@ if (-not (Get-Command afl-fuzz -CommandType Application -ErrorAction Ignore)) {
 foreach ($dir in $out, $findings) { if (Test-Path $dir) { Remove-Item -Recurse -Force $dir } }
 
 & $DotNet publish $project -c Release -o $out --nologo -v quiet | Out-Host
-if ($LASTEXITCODE -ne 0) { throw "dotnet publish tools/NetDrift.Fuzz failed ($LASTEXITCODE)." }
+if ($LASTEXITCODE -ne 0) { throw "dotnet publish tests/NetDrift.Fuzz failed ($LASTEXITCODE)." }
 & $DotNet tool restore | Out-Null
 & $DotNet tool run sharpfuzz (Join-Path $out 'NetDrift.Engine.dll') | Out-Host
 if ($LASTEXITCODE -ne 0) { throw "sharpfuzz could not instrument NetDrift.Engine.dll ($LASTEXITCODE)." }
@@ -79,7 +79,7 @@ foreach ($crash in $crashes) {
 }
 
 $summary = "fuzz: $($stats['execs_done']) executions in $($stats['run_time'] ?? $Seconds) s ($($stats['execs_per_sec']) /s), " +
-    "corpus $($stats['corpus_count']) (+$added kept in tools/NetDrift.Fuzz/corpus), edges $($stats['edges_found']) " +
+    "corpus $($stats['corpus_count']) (+$added kept in tests/NetDrift.Fuzz/corpus), edges $($stats['edges_found']) " +
     "($($stats['bitmap_cvg'])), crashes $($stats['saved_crashes']), hangs $($stats['saved_hangs'])"
 Write-Host $summary
 if ($crashes.Count) {

@@ -4,15 +4,16 @@
     NetDrift against HAProxy and Squid (and the Go NetDrift when given), in one run: tunnel rate,
     plain HTTP rate with keep-alive on and off, throughput with 1 and 8 streams, and idle tunnels.
 .DESCRIPTION
-    Everything on 127.0.0.1: one origin and three upstream proxies (NetDrift.LoadGen processes),
+    Everything on 127.0.0.1: one origin (tests/NetDrift.TestOrigin, the one the Pester suites use)
+    and three upstream proxies (NetDrift.LoadGen processes),
     and in front of them, one at a time and each started fresh per round:
       direct      the client talks to one upstream itself: the floor of one hop;
       haproxy     HAProxy 2.6, TCP mode, round-robin over the upstreams (pure L4);
       squid       Squid 5.7, Basic auth, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift through the module in pwsh, as users run it;
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo).
-    Rounds interleave the contenders (the order rotates); medians go to bench/results/latest.md
-    with ratios to HAProxy and Squid, and every sample to bench/results/latest.json.
+    Rounds interleave the contenders (the order rotates); medians go to perf/results/latest.md
+    with ratios to HAProxy and Squid, and every sample to perf/results/latest.json.
     The load generator reads the front's CPU time from /proc/PID/stat around each measurement.
     Called by `build.ps1 Bench`; installs haproxy, squid and apache2-utils (htpasswd) when missing.
 #>
@@ -20,6 +21,8 @@
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $LoadGen,
+    # NetDrift.TestOrigin.dll (tests/NetDrift.TestOrigin, published by build.ps1 Bench).
+    [Parameter(Mandatory)] [string] $TestOrigin,
     [Parameter(Mandatory)] [string] $ResultsDir,
     [int] $Rounds = 3,
     [double] $Seconds = 5,
@@ -45,6 +48,7 @@ Install-DebianPackage apache2-utils htpasswd
 if ($GoNetDrift) { $Contenders += 'go-netdrift'; $GoNetDrift = (Resolve-Path $GoNetDrift).Path }
 # Children run in their own folders: every path they get must be absolute.
 $LoadGen = (Resolve-Path $LoadGen).Path
+$TestOrigin = (Resolve-Path $TestOrigin).Path
 
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-bench-$PID"
 $null = New-Item -ItemType Directory -Path $workDir -Force
@@ -93,7 +97,7 @@ $origin = $null
 $upstreams = @()
 $samples = [Collections.Generic.List[object]]::new()
 try {
-    $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @($LoadGen, 'origin', '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
+    $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @($TestOrigin, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
     $originPort = [int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1]
     # One process per upstream: each holds its share of the idle tunnels within the fd limit.
     $upstreams = foreach ($i in 1..3) {
@@ -156,7 +160,7 @@ $descriptions = @(
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
     "idle: $idleCount tunnels opened and held; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. The count is the requested $IdleTunnels capped by this machine's descriptor limit ($fileLimit per process: two sockets per tunnel in the front).",
-    'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.LoadGen origin.'
+    'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.TestOrigin.'
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
 $null = New-Item -ItemType Directory -Path $ResultsDir -Force

@@ -6,7 +6,6 @@ internal static class Usage
     public const string Text =
         """
         usage: NetDrift.LoadGen <mode> [--option value]...
-          origin     --port <n>
           upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>]
           tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
                      [--max <N>] [--warmup <s, default 1>] [--cpu-pids <pid,...>]

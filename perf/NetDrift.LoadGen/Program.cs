@@ -1,9 +1,6 @@
-// NetDrift.LoadGen: the load generator, origin and upstream host of the proxy benchmark
-// (tools/Bench/Invoke-ProxyBench.ps1). Loopback only. Modes:
+// NetDrift.LoadGen: the load generator and upstream host of the proxy benchmark
+// (perf/Bench/Invoke-ProxyBench.ps1); the origin is tests/NetDrift.TestOrigin. Loopback only. Modes:
 //
-//   origin     --port <n>
-//              HTTP/1.1 origin on 127.0.0.1 (0 = a free port): GET /hello, GET /bytes/<N>; keep-alive;
-//              origin-form and absolute-form targets; idle connections are held cheaply.
 //   upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>]
 //              n healthy NetDrift FaultyProxy upstreams (Basic auth when a user is given).
 //   tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
@@ -39,7 +36,6 @@ public static class Program
             var options = CommandLine.Parse(args.AsSpan(1));
             return args[0] switch
             {
-                "origin" => await OriginMode.RunAsync(options),
                 "upstreams" => await UpstreamsMode.RunAsync(options),
                 "tunnel" => await TunnelMode.RunAsync(options),
                 "plain" => await PlainMode.RunAsync(options),

@@ -4,8 +4,8 @@ namespace NetDrift.Benchmarks;
 
 public static class Program
 {
-    // `dotnet run -c Release --project tools/NetDrift.Benchmarks -- --filter '*' --job short`
-    // (or ./build.ps1 Bench, which also keeps the report in bench/results/).
+    // `dotnet run -c Release --project perf/NetDrift.Benchmarks -- --filter '*' --job short`
+    // (or ./build.ps1 Bench, which also keeps the report in perf/results/).
     public static int Main(string[] args)
     {
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

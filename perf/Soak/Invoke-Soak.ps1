@@ -12,7 +12,7 @@
     and managed memory (GC.GetTotalMemory after a full collect) must be back within ±10% of where
     they were after warm-up, no tunnel may have corrupted a byte, and the counters must add up
     (per upstream Requests = Succeeded + Failed; the client's successes = the upstreams' successes).
-    Writes bench/results/soak.md; exit code 1 when a check failed.
+    Writes perf/results/soak.md; exit code 1 when a check failed.
 #>
 [CmdletBinding()]
 param(
@@ -197,7 +197,7 @@ try {
         '| Upstream | Requests | Succeeded | Failed | Failed by |'
         '|---|---:|---:|---:|---|'
     ) + @($stats | ForEach-Object { "| $($_.Upstream) | $($_.Requests) | $($_.Succeeded) | $($_.Failed) | $(($_.FailedBy.GetEnumerator() | Where-Object Value | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ') |" })
-    $resultsDir = Join-Path $RepoRoot 'bench/results'
+    $resultsDir = Join-Path $RepoRoot 'perf/results'
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
     Set-Content -LiteralPath (Join-Path $resultsDir 'soak.md') -Value $lines -Encoding utf8NoBOM
     $lines | Out-Host
