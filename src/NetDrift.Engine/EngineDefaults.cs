@@ -15,6 +15,13 @@ public static class EngineDefaults
     /// <summary>How long a stop waits for cut handlers to unwind, so the counters it reports have settled.</summary>
     public static readonly TimeSpan StopSettleTime = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a finished plain response waits for its request body's copy to report done before
+    /// the client connection is given up as not reusable: long enough for a copy whose last byte
+    /// went out, short enough not to hold a client whose upload the upstream refused early.
+    /// </summary>
+    public static readonly TimeSpan RequestBodySettleTime = TimeSpan.FromSeconds(1);
+
     /// <summary>How long each upstream host name may take to resolve when a config is checked.</summary>
     public static readonly TimeSpan HostCheckTimeout = TimeSpan.FromSeconds(5);
 

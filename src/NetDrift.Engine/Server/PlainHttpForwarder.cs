@@ -287,8 +287,12 @@ internal sealed class PlainHttpForwarder
             }
             if (body is not null)
             {
-                // The answer is complete; a body still flowing (an early 413) cannot be reconciled.
-                if (!body.IsCompleted || await body.ConfigureAwait(false) != BodyCopyResult.Completed)
+                // The answer is complete. One that followed the whole body can be relayed before the
+                // copy's task has finished (its last send returned, its continuation not yet run):
+                // give it a moment. A body still flowing after that (an early 413) cannot be reconciled.
+                var bodyDone = body.IsCompleted
+                    || await Task.WhenAny(body, Task.Delay(EngineDefaults.RequestBodySettleTime)).ConfigureAwait(false) == body;
+                if (!bodyDone || await body.ConfigureAwait(false) != BodyCopyResult.Completed)
                 {
                     return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
                 }
