@@ -1,5 +1,6 @@
 using NetDrift.Engine.Faults;
-using static NetDrift.Engine.Tests.Faults.ProxyTestClient;
+using NetDrift.Engine.Tests.TestSupport;
+using static NetDrift.Engine.Tests.TestSupport.ProxyClient;
 
 namespace NetDrift.Engine.Tests.Faults;
 
@@ -15,7 +16,7 @@ public sealed class FaultyProxyAuthTests : IAsyncLifetime
     public async Task Connect_NoCredentials_Answers407WithChallenge()
     {
         await using var proxy = Start(FaultType.None);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port);
 
@@ -30,7 +31,7 @@ public sealed class FaultyProxyAuthTests : IAsyncLifetime
     public async Task Connect_WrongCredentials_Answers407(string user, string password)
     {
         await using var proxy = Start(FaultType.None);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port, Basic(user, password));
 
@@ -41,7 +42,7 @@ public sealed class FaultyProxyAuthTests : IAsyncLifetime
     public async Task Connect_NotBasicScheme_Answers407()
     {
         await using var proxy = Start(FaultType.None);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port, "Bearer abc");
 
@@ -61,7 +62,7 @@ public sealed class FaultyProxyAuthTests : IAsyncLifetime
     public async Task Connect_StatusFaultWithoutCredentials_Answers407First()
     {
         await using var proxy = Start(FaultType.Status);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port);
 
@@ -72,7 +73,7 @@ public sealed class FaultyProxyAuthTests : IAsyncLifetime
     public async Task Connect_StatusFaultWithRightCredentials_AnswersStatus()
     {
         await using var proxy = Start(FaultType.Status);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port, Basic("tester", "s3cret"));
 

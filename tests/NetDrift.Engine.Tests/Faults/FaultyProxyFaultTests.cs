@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using NetDrift.Engine.Faults;
-using static NetDrift.Engine.Tests.Faults.ProxyTestClient;
+using NetDrift.Engine.Tests.TestSupport;
+using static NetDrift.Engine.Tests.TestSupport.ProxyClient;
 
 namespace NetDrift.Engine.Tests.Faults;
 
@@ -31,9 +32,9 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
         await using var proxy = Start(FaultType.None);
         using var tunnel = await OpenTunnelAsync(proxy.Port, _echo.Port);
 
-        await SendAsync(tunnel, "last words");
+        await Loopback.SendTextAsync(tunnel, "last words");
         tunnel.Shutdown(SocketShutdown.Send);
-        var (data, reset) = await ReadToEndAsync(tunnel);
+        var (data, reset) = await Loopback.ReadToEndAsync(tunnel);
 
         Assert.False(reset);
         Assert.Equal("last words", Encoding.ASCII.GetString(data));
@@ -43,9 +44,9 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_NoneToClosedPort_Answers502()
     {
         await using var proxy = Start(FaultType.None);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
-        var head = await ConnectThroughAsync(socket, FreePort());
+        var head = await ConnectThroughAsync(socket, Loopback.ClosedPort());
 
         Assert.Equal(502, head.StatusCode);
     }
@@ -78,10 +79,10 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_Reset_ResetsWithoutAnswer()
     {
         await using var proxy = Start(FaultType.Reset);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
-        await SendAsync(socket, ConnectRequest(_echo.Port));
-        var (data, reset) = await ReadToEndAsync(socket);
+        await Loopback.SendTextAsync(socket, ConnectRequest(_echo.Port));
+        var (data, reset) = await Loopback.ReadToEndAsync(socket);
 
         Assert.Empty(data);
         Assert.True(reset, "expected a TCP reset, got an orderly close");
@@ -91,14 +92,14 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_Timeout_NeverAnswers()
     {
         await using var proxy = Start(FaultType.Timeout);
-        using var socket = await ConnectAsync(proxy.Port);
-        await SendAsync(socket, ConnectRequest(_echo.Port));
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
+        await Loopback.SendTextAsync(socket, ConnectRequest(_echo.Port));
 
         using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var read = socket.ReceiveAsync(new byte[16], SocketFlags.None, wait.Token).AsTask();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
-        await WaitUntilAsync(() => proxy.ActiveConnections == 1);
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.ActiveConnections == 1));
     }
 
     [Theory]
@@ -107,10 +108,10 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_ErrorFault_AnswersItsStatusAndCloses(FaultType fault, int status, string reason)
     {
         await using var proxy = Start(fault);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
-        await SendAsync(socket, ConnectRequest(_echo.Port));
-        var (data, reset) = await ReadToEndAsync(socket);
+        await Loopback.SendTextAsync(socket, ConnectRequest(_echo.Port));
+        var (data, reset) = await Loopback.ReadToEndAsync(socket);
 
         Assert.False(reset);
         Assert.StartsWith($"HTTP/1.1 {status} {reason}\r\n", Encoding.ASCII.GetString(data));
@@ -124,10 +125,10 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_Status_AnswersStatusCode(int status, string reason)
     {
         await using var proxy = Start(FaultType.Status, o => o with { StatusCode = status });
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
         var head = await ConnectThroughAsync(socket, _echo.Port);
-        var (_, reset) = await ReadToEndAsync(socket);
+        var (_, reset) = await Loopback.ReadToEndAsync(socket);
 
         Assert.Equal(status, head.StatusCode);
         Assert.Equal(reason, head.ReasonPhrase);
@@ -138,10 +139,10 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_StatusWithoutBodyCode_AnswersBareHead()
     {
         await using var proxy = Start(FaultType.Status, o => o with { StatusCode = 204 });
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
-        await SendAsync(socket, ConnectRequest(_echo.Port));
-        var (data, _) = await ReadToEndAsync(socket);
+        await Loopback.SendTextAsync(socket, ConnectRequest(_echo.Port));
+        var (data, _) = await Loopback.ReadToEndAsync(socket);
 
         Assert.Equal("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", Encoding.ASCII.GetString(data));
     }
@@ -150,10 +151,10 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     public async Task Connect_Garbage_AnswersBytesThatAreNotHttp()
     {
         await using var proxy = Start(FaultType.Garbage);
-        using var socket = await ConnectAsync(proxy.Port);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
 
-        await SendAsync(socket, ConnectRequest(_echo.Port));
-        var (data, reset) = await ReadToEndAsync(socket);
+        await Loopback.SendTextAsync(socket, ConnectRequest(_echo.Port));
+        var (data, reset) = await Loopback.ReadToEndAsync(socket);
 
         Assert.False(reset);
         Assert.True(data.Length >= 64, $"only {data.Length} bytes");
@@ -167,8 +168,8 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
         using var tunnel = await OpenTunnelAsync(proxy.Port, _echo.Port);
 
         // 60 bytes go up and come back; only 40 of the echo fit in the 100-byte budget.
-        await SendAsync(tunnel, new string('d', 60));
-        var (data, _) = await ReadToEndAsync(tunnel);
+        await Loopback.SendTextAsync(tunnel, new string('d', 60));
+        var (data, _) = await Loopback.ReadToEndAsync(tunnel);
 
         Assert.Equal(40, data.Length);
     }
@@ -182,8 +183,8 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
         await AssertEchoesAsync(tunnel, new string('a', 200));
         await AssertEchoesAsync(tunnel, new string('b', 200));
         // 200 bytes of budget left: at most 100 of them can come back as echo before the cut.
-        await SendAsync(tunnel, new string('c', 700));
-        var (data, _) = await ReadToEndAsync(tunnel);
+        await Loopback.SendTextAsync(tunnel, new string('c', 700));
+        var (data, _) = await Loopback.ReadToEndAsync(tunnel);
 
         Assert.InRange(data.Length, 0, 100);
     }
@@ -194,7 +195,7 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
         await using var proxy = Start(FaultType.Drop, o => o with { AfterBytes = 0 });
         using var tunnel = await OpenTunnelAsync(proxy.Port, _echo.Port);
 
-        var (data, _) = await ReadToEndAsync(tunnel);
+        var (data, _) = await Loopback.ReadToEndAsync(tunnel);
 
         Assert.Empty(data);
     }
@@ -204,7 +205,7 @@ public sealed class FaultyProxyFaultTests : IAsyncLifetime
     {
         await using var proxy = Start(FaultType.Refuse);
 
-        var error = await Assert.ThrowsAsync<SocketException>(() => ConnectAsync(proxy.Port));
+        var error = await Assert.ThrowsAsync<SocketException>(() => Loopback.ConnectAsync(proxy.Port));
 
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
         Assert.True(proxy.Port > 0);

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using NetDrift.Engine.Faults;
-using static NetDrift.Engine.Tests.Faults.ProxyTestClient;
+using NetDrift.Engine.Tests.TestSupport;
+using static NetDrift.Engine.Tests.TestSupport.ProxyClient;
 
 namespace NetDrift.Engine.Tests.Faults;
 
@@ -69,7 +70,7 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
         }
 
         Assert.Equal(3, proxy.Connections);
-        await WaitUntilAsync(() => proxy.ActiveConnections == 0);
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.ActiveConnections == 0));
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
         var statuses = new List<int>();
         for (var i = 0; i < 12; i++)
         {
-            using var socket = await ConnectAsync(proxy.Port);
+            using var socket = await Loopback.ConnectAsync(proxy.Port);
             statuses.Add((await ConnectThroughAsync(socket, _echo.Port)).StatusCode);
         }
 
@@ -128,7 +129,7 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
         using var before = await OpenTunnelAsync(proxy.Port, _echo.Port);
 
         proxy.Update(new FaultyProxyOptions { Fault = FaultType.BadGateway });
-        using var after = await ConnectAsync(proxy.Port);
+        using var after = await Loopback.ConnectAsync(proxy.Port);
 
         Assert.Equal(502, (await ConnectThroughAsync(after, _echo.Port)).StatusCode);
         await AssertEchoesAsync(before, "still open");
@@ -140,17 +141,17 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
     {
         await using var proxy = FaultyProxy.Start("refuse", new FaultyProxyOptions { Fault = FaultType.BadGateway });
         var port = proxy.Port;
-        using (var first = await ConnectAsync(port))
+        using (var first = await Loopback.ConnectAsync(port))
         {
             // The proxy closes first, leaving TIME_WAIT on its port: rebinding must still work.
-            await SendAsync(first, ConnectRequest(_echo.Port));
-            await ReadToEndAsync(first);
+            await Loopback.SendTextAsync(first, ConnectRequest(_echo.Port));
+            await Loopback.ReadToEndAsync(first);
         }
 
         proxy.Update(new FaultyProxyOptions { Fault = FaultType.Refuse });
-        var refused = await Assert.ThrowsAsync<SocketException>(() => ConnectAsync(port));
+        var refused = await Assert.ThrowsAsync<SocketException>(() => Loopback.ConnectAsync(port));
         proxy.Update(new FaultyProxyOptions { Fault = FaultType.Status, StatusCode = 429 });
-        using var socket = await ConnectAsync(port);
+        using var socket = await Loopback.ConnectAsync(port);
 
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
         Assert.Equal(429, (await ConnectThroughAsync(socket, _echo.Port)).StatusCode);
@@ -196,19 +197,19 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
         using var tunnel = await OpenTunnelAsync(proxy.Port, _echo.Port);
         await AssertEchoesAsync(tunnel, "before stop");
         proxy.Update(new FaultyProxyOptions { Fault = FaultType.Timeout });
-        using var held = await ConnectAsync(proxy.Port);
-        await SendAsync(held, ConnectRequest(_echo.Port));
-        await WaitUntilAsync(() => proxy.ActiveConnections == 2);
+        using var held = await Loopback.ConnectAsync(proxy.Port);
+        await Loopback.SendTextAsync(held, ConnectRequest(_echo.Port));
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.ActiveConnections == 2));
 
-        await proxy.StopAsync().WaitAsync(Patience);
-        var (tunnelData, _) = await ReadToEndAsync(tunnel);
-        var (heldData, _) = await ReadToEndAsync(held);
+        await proxy.StopAsync().WaitAsync(Loopback.DefaultTimeout);
+        var (tunnelData, _) = await Loopback.ReadToEndAsync(tunnel);
+        var (heldData, _) = await Loopback.ReadToEndAsync(held);
 
         Assert.Empty(tunnelData);
         Assert.Empty(heldData);
         Assert.False(proxy.IsRunning);
         Assert.Equal(0, proxy.ActiveConnections);
-        var refused = await Assert.ThrowsAsync<SocketException>(() => ConnectAsync(proxy.Port));
+        var refused = await Assert.ThrowsAsync<SocketException>(() => Loopback.ConnectAsync(proxy.Port));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
     }
 
@@ -216,10 +217,10 @@ public sealed class FaultyProxyLifecycleTests : IAsyncLifetime
     public async Task StopAsync_DuringLatency_DoesNotWaitItOut()
     {
         var proxy = FaultyProxy.Start("stop", new FaultyProxyOptions { Latency = TimeSpan.FromMinutes(5) });
-        using var socket = await ConnectAsync(proxy.Port);
-        await WaitUntilAsync(() => proxy.ActiveConnections == 1);
+        using var socket = await Loopback.ConnectAsync(proxy.Port);
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.ActiveConnections == 1));
 
-        await proxy.StopAsync().WaitAsync(Patience);
+        await proxy.StopAsync().WaitAsync(Loopback.DefaultTimeout);
 
         Assert.Equal(0, proxy.ActiveConnections);
     }

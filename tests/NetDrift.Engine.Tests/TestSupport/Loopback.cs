@@ -100,6 +100,9 @@ internal static class Loopback
         }
     }
 
+    public static Task SendTextAsync(Socket socket, string text, TimeSpan? timeout = null) =>
+        SendAllAsync(socket, System.Text.Encoding.Latin1.GetBytes(text), timeout);
+
     /// <summary>Closes with RST instead of FIN.</summary>
     public static void Reset(Socket socket)
     {

@@ -1,9 +1,15 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Tests.TestSupport;
 
-/// <summary>A raw-socket HTTP proxy client: sends request heads and reads answers without over-reading.</summary>
+/// <summary>
+/// The raw-socket HTTP proxy client of the tests: sends request heads and reads answers without
+/// over-reading (as text), or parsed by the engine's own reader when a test checks fields; opens
+/// and checks tunnels. Any HTTP proxy will do: NetDrift, a faulty proxy, a third-party one.
+/// </summary>
 internal static class ProxyClient
 {
     /// <summary>Connects, sends CONNECT and reads the answer head. The socket is left open for the tunnel.</summary>
@@ -56,6 +62,52 @@ internal static class ProxyClient
                 return Encoding.Latin1.GetString(head.ToArray());
             }
         }
+    }
+
+    public static string ConnectRequest(int targetPort, string? proxyAuthorization = null) =>
+        $"CONNECT 127.0.0.1:{targetPort} HTTP/1.1\r\nHost: 127.0.0.1:{targetPort}\r\n" +
+        (proxyAuthorization is null ? "" : $"Proxy-Authorization: {proxyAuthorization}\r\n") + "\r\n";
+
+    /// <summary>Reads and parses a response head (a body behind it is dropped); fails the test if none arrives in time.</summary>
+    public static async Task<ResponseHead> ReadResponseAsync(Socket socket)
+    {
+        using var received = new SocketInput(socket);
+        var (status, length) = await received.ReadHeadAsync(16 * 1024, Loopback.DefaultTimeout, CancellationToken.None, expectSoon: true);
+        Assert.Equal(HeadReadStatus.Complete, status);
+        Assert.Equal(HeadParseError.None, HeadParser.TryParseResponse(received.Buffered[..length], 100, out var response));
+        return response!;
+    }
+
+    /// <summary>Sends a CONNECT on an open connection and returns the proxy's parsed answer.</summary>
+    public static async Task<ResponseHead> ConnectThroughAsync(Socket socket, int targetPort, string? proxyAuthorization = null)
+    {
+        await Loopback.SendTextAsync(socket, ConnectRequest(targetPort, proxyAuthorization));
+        return await ReadResponseAsync(socket);
+    }
+
+    /// <summary>Opens a tunnel to a loopback target through the proxy and checks the 200.</summary>
+    public static async Task<Socket> OpenTunnelAsync(int proxyPort, int targetPort, string? proxyAuthorization = null)
+    {
+        var socket = await Loopback.ConnectAsync(proxyPort);
+        var head = await ConnectThroughAsync(socket, targetPort, proxyAuthorization);
+        Assert.Equal(200, head.StatusCode);
+        return socket;
+    }
+
+    /// <summary>Sends the text and reads exactly as many bytes back: the tunnel to an echo target works end to end.</summary>
+    public static async Task AssertEchoesAsync(Socket tunnel, string text)
+    {
+        await Loopback.SendTextAsync(tunnel, text);
+        Assert.Equal(text, Encoding.ASCII.GetString(await Loopback.ReadExactlyAsync(tunnel, text.Length)));
+    }
+
+    /// <summary>Time from just before connecting until the answer's head arrived.</summary>
+    public static async Task<(ResponseHead Head, TimeSpan Elapsed)> TimeConnectAsync(int proxyPort, int targetPort)
+    {
+        var clock = Stopwatch.StartNew();
+        using var socket = await Loopback.ConnectAsync(proxyPort);
+        var head = await ConnectThroughAsync(socket, targetPort);
+        return (head, clock.Elapsed);
     }
 
     /// <summary>The status code of a response text (0 when there is none).</summary>
