@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Upstreams;
@@ -9,8 +7,15 @@ namespace NetDrift.Engine.Server;
 /// <summary>Live reconfiguration: a new config applied whole, without cutting a single open tunnel.</summary>
 public sealed partial class ProxyServer
 {
+    private readonly object _reconfigureLock = new();
+    private readonly ConfigOverrides _overrides;
     private ConfigFileWatcher? _watcher;
-    private ConfigOverrides _overrides = ConfigOverrides.None;
+
+    /// <summary>When the config was last applied successfully.</summary>
+    public DateTimeOffset? LastReloadAt { get; private set; }
+
+    /// <summary>The last failed reload's error; cleared by a successful one.</summary>
+    public string? LastReloadError { get; private set; }
 
     /// <summary>The start parameters this proxy applies to every config it reloads.</summary>
     public ConfigOverrides Overrides => _overrides;
@@ -50,22 +55,22 @@ public sealed partial class ProxyServer
             var changes = ConfigDiff.Compute(old, config);
             if (config.Server.ListenAddress != old.Server.ListenAddress)
             {
-                Rebind(config.Server.ListenAddress);
+                _listener.Rebind(config.Server.ListenAddress);
             }
-            var removed = ApplyPool(config);
-            Volatile.Write(ref _settings, new ProxySettings(config, VerifiedLogins, Settings.Policy));
+            var removed = _context.LivePool.Apply(config);
+            _context.ReplaceSettings(new ProxySettings(config, VerifiedLogins, Settings.Policy));
             HealthChecks.Apply(config.HealthCheck);
             _logLevel.Set(config.Logging.Level);
             foreach (var upstream in removed)
             {
-                TryFinishDraining(upstream);
+                _context.TryFinishDraining(upstream);
             }
-            LastReloadAt = Time.GetUtcNow();
+            LastReloadAt = _context.Time.GetUtcNow();
             LastReloadError = null;
-            ProxyLog.Reconfigured(Logger, Name, changes.Count);
+            ProxyLog.Reconfigured(_context.Logger, Name, changes.Count);
             foreach (var change in changes)
             {
-                ProxyLog.ConfigChanged(Logger, change.Kind, change.Scope, change.Name, change.Detail);
+                ProxyLog.ConfigChanged(_context.Logger, change.Kind, change.Scope, change.Name, change.Detail);
             }
             return changes;
         }
@@ -92,71 +97,6 @@ public sealed partial class ProxyServer
     public void RecordReloadFailure(string message)
     {
         LastReloadError = message;
-        ProxyLog.ReloadFailed(Logger, Name, message);
-    }
-
-    private List<Upstream> ApplyPool(NetDriftConfig config)
-    {
-        var removed = new List<Upstream>();
-        lock (_poolWriteLock)
-        {
-            var pool = Pool;
-            var next = new List<Upstream>(config.UpstreamProxies.Count);
-            foreach (var upstreamConfig in config.UpstreamProxies)
-            {
-                var existing = pool.Find(upstreamConfig.Name);
-                if (existing is not null)
-                {
-                    // Same upstream, new settings: open tunnels keep their socket, new ones use the
-                    // new config. A draining one named again comes back with its counters.
-                    existing.ReplaceConfig(upstreamConfig);
-                    existing.MarkActive();
-                    next.Add(existing);
-                }
-                else
-                {
-                    next.Add(new Upstream(upstreamConfig, Time));
-                }
-            }
-            foreach (var upstream in pool.All)
-            {
-                if (next.Contains(upstream))
-                {
-                    continue;
-                }
-                if (upstream.State == UpstreamState.Active)
-                {
-                    upstream.MarkDraining();
-                    removed.Add(upstream);
-                }
-                // Draining upstreams stay listed until their last tunnel closes.
-                next.Add(upstream);
-            }
-            Volatile.Write(ref _pool, new UpstreamPool(next));
-        }
-        return removed;
-    }
-
-    private void Rebind(string listenAddress)
-    {
-        if (!ListenAddress.TryParse(listenAddress, out var endPoint, out var error))
-        {
-            throw new ConfigException(null, [new ConfigError("server.listen_address", null, error!)]);
-        }
-        Socket listener;
-        try
-        {
-            listener = Bind(endPoint!);
-        }
-        catch (SocketException e)
-        {
-            throw new ConfigException(null, [new ConfigError("server.listen_address", null, $"cannot listen on {listenAddress}: {e.Message}")]);
-        }
-        // The new address serves before the old one stops; tunnels accepted on the old one are
-        // independent sockets and keep running.
-        var old = Interlocked.Exchange(ref _listener, listener);
-        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        Volatile.Write(ref _acceptLoop, AcceptLoopAsync(listener));
-        old.Dispose();
+        ProxyLog.ReloadFailed(_context.Logger, Name, message);
     }
 }
