@@ -19,7 +19,7 @@ namespace NetDrift.Engine.Server;
 /// the listener sees a narrow <see cref="ProxyContext"/>, never the proxy. Stopping drains open
 /// tunnels up to a timeout, then cuts the rest.
 /// </summary>
-public sealed partial class ProxyServer : IAsyncDisposable
+public sealed class ProxyServer : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,6 +31,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     private readonly ConnectionTracker _connections = new();
     private readonly ProxyListener _listener;
     private readonly Timer _sweeper;
+    private readonly LiveReconfiguration _reconfiguration;
     private int _state = (int)ProxyState.Running;
 
     private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider, Random? random,
@@ -38,7 +39,6 @@ public sealed partial class ProxyServer : IAsyncDisposable
     {
         Name = name;
         ConfigPath = configPath;
-        _overrides = overrides;
         _ownsLoggerFactory = loggerFactory is null;
         _logLevel = new LogLevelSwitch(config.Logging.Level);
         _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging, _logLevel);
@@ -59,6 +59,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
         ProxyLog.Started(logger, name, Listen, Pool.All.Count, config.LoadBalancing);
         HealthChecks = new HealthChecker(_context);
         HealthChecks.Apply(config.HealthCheck);
+        _reconfiguration = new LiveReconfiguration(_context, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath);
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
@@ -98,22 +99,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
     public int Port => LocalEndPoint.Port;
 
     /// <summary>The URL clients use; a wildcard bind is reached through loopback.</summary>
-    public string Url
-    {
-        get
-        {
-            var address = LocalEndPoint.Address;
-            if (address.Equals(IPAddress.Any))
-            {
-                address = IPAddress.Loopback;
-            }
-            else if (address.Equals(IPAddress.IPv6Any))
-            {
-                address = IPAddress.IPv6Loopback;
-            }
-            return "http://" + ListenAddress.Format(new IPEndPoint(address, Port));
-        }
-    }
+    public string Url => ListenAddress.ClientUrl(LocalEndPoint);
 
     public ProxyState State => (ProxyState)Volatile.Read(ref _state);
 
@@ -125,6 +111,18 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     /// <summary>Active health checks (health_check); running only while enabled.</summary>
     public HealthChecker HealthChecks { get; }
+
+    /// <summary>When the config was last applied successfully.</summary>
+    public DateTimeOffset? LastReloadAt => _reconfiguration.LastReloadAt;
+
+    /// <summary>The last failed reload's error; cleared by a successful one.</summary>
+    public string? LastReloadError => _reconfiguration.LastReloadError;
+
+    /// <summary>The start parameters this proxy applies to every config it reloads.</summary>
+    public ConfigOverrides Overrides => _reconfiguration.Overrides;
+
+    /// <summary>True while the proxy watches its config file (Start-NetDriftProxy -WatchConfig).</summary>
+    public bool IsWatchingConfig => _reconfiguration.IsWatching;
 
     /// <summary>Completes when the proxy has stopped.</summary>
     public Task Completion => _completion.Task;
@@ -167,7 +165,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
             await Completion.ConfigureAwait(false);
             return;
         }
-        StopWatchingConfig();
+        _reconfiguration.StopWatching();
         await HealthChecks.StopAsync().ConfigureAwait(false);
         _listener.Close();
         // Connections still reading a head or dialing end now; established tunnels may finish.
@@ -210,6 +208,27 @@ public sealed partial class ProxyServer : IAsyncDisposable
 
     /// <summary>Changes weight and/or enabled live. Returns null when no upstream has that name.</summary>
     public Upstream? SetUpstream(string name, int? weight = null, bool? enabled = null) => _context.LivePool.Set(name, weight, enabled);
+
+    /// <summary>
+    /// Re-reads <paramref name="path"/> (else the file the proxy started from) and applies it.
+    /// A config that fails validation changes nothing: the error is recorded in
+    /// <see cref="LastReloadError"/> and thrown as a <see cref="ConfigException"/>.
+    /// </summary>
+    public Task<IReadOnlyList<ConfigChange>> ReloadAsync(string? path = null, CancellationToken cancellationToken = default) =>
+        _reconfiguration.ReloadAsync(path, cancellationToken);
+
+    /// <summary>
+    /// Applies a validated config: upstreams added, removed (drained), re-weighted or given new
+    /// credentials; users, limits, retries, strategy and health settings swapped in one step; a new
+    /// listen address bound before the old listener closes. Returns what changed.
+    /// </summary>
+    public IReadOnlyList<ConfigChange> ApplyConfig(NetDriftConfig config) => _reconfiguration.Apply(config);
+
+    /// <summary>Reloads the config file by itself whenever it changes, until the proxy stops.</summary>
+    public void WatchConfig() => _reconfiguration.Watch();
+
+    /// <summary>Notes a failed reload (for -WatchConfig, which has nobody to throw to).</summary>
+    public void RecordReloadFailure(string message) => _reconfiguration.RecordFailure(message);
 
     private void Sweep()
     {
