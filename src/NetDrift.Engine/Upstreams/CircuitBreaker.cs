@@ -45,7 +45,7 @@ public sealed class CircuitBreaker
         {
             var current = Volatile.Read(ref _state);
             var next = success ? AfterSuccess(current, recoveryThreshold, slowStart, now) : AfterFailure(current, failureThreshold, now);
-            if (ReferenceEquals(next, current) || Interlocked.CompareExchange(ref _state, next, current) == current)
+            if (ReferenceEquals(next, current) || TrySwap(current, next))
             {
                 return next.Health == current.Health ? null : (current.Health, next.Health);
             }
@@ -62,14 +62,14 @@ public sealed class CircuitBreaker
         return current.Health == UpstreamHealth.Unhealthy
             && !current.TrialInFlight
             && _time.GetUtcNow().UtcTicks >= current.TrialNotBeforeTicks
-            && Interlocked.CompareExchange(ref _state, current with { TrialInFlight = true }, current) == current;
+            && TrySwap(current, current with { TrialInFlight = true });
     }
 
     public void AbandonTrial()
     {
         while (Volatile.Read(ref _state) is { TrialInFlight: true } current)
         {
-            if (Interlocked.CompareExchange(ref _state, current with { TrialInFlight = false }, current) == current)
+            if (TrySwap(current, current with { TrialInFlight = false }))
             {
                 return;
             }
@@ -91,11 +91,15 @@ public sealed class CircuitBreaker
         if (progress >= 1)
         {
             // Ramp over: later reads take the fast path. Losing this race to an outcome is harmless.
-            Interlocked.CompareExchange(ref _state, current with { RampStartTicks = 0 }, current);
+            TrySwap(current, current with { RampStartTicks = 0 });
             return 1;
         }
         return Math.Max(RampFloor, progress);
     }
+
+    // By reference: records compare by value, and an equal state written by another thread is still a lost race.
+    private bool TrySwap(CircuitState current, CircuitState next) =>
+        ReferenceEquals(Interlocked.CompareExchange(ref _state, next, current), current);
 
     private static CircuitState AfterSuccess(CircuitState s, int recoveryThreshold, TimeSpan slowStart, long now)
     {
