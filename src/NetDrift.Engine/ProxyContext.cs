@@ -15,6 +15,7 @@ namespace NetDrift.Engine;
 /// </summary>
 internal sealed class ProxyContext
 {
+    private readonly LivePool _pool;
     private readonly UpstreamSelector _selector;
     private readonly PassiveHealth _health;
     private readonly Func<bool> _isRunning;
@@ -26,7 +27,7 @@ internal sealed class ProxyContext
     {
         Name = name;
         _settings = settings;
-        LivePool = pool;
+        _pool = pool;
         Counters = counters;
         Logger = logger;
         Time = time;
@@ -45,9 +46,7 @@ internal sealed class ProxyContext
     public ProxySettings Settings => Volatile.Read(ref _settings);
 
     /// <summary>The pool snapshot now; read it once per request.</summary>
-    public UpstreamPool Pool => LivePool.Current;
-
-    public LivePool LivePool { get; }
+    public UpstreamPool Pool => _pool.Current;
 
     public ProxyCounters Counters { get; }
 
@@ -78,8 +77,8 @@ internal sealed class ProxyContext
         _health.Record(upstream, success, reason, Settings.Config.HealthCheck);
 
     /// <summary>A draining upstream leaves the pool once its last connection closed.</summary>
-    public void TryFinishDraining(Upstream upstream) => LivePool.TryFinishDraining(upstream);
+    public void TryFinishDraining(Upstream upstream) => _pool.TryFinishDraining(upstream);
 
-    /// <summary>A reload's settings, swapped in whole.</summary>
+    /// <summary>A reload's settings, swapped in whole (<c>LiveReconfiguration</c> only).</summary>
     public void ReplaceSettings(ProxySettings settings) => Volatile.Write(ref _settings, settings);
 }

@@ -2,6 +2,7 @@ using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Health;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Server;
 
@@ -10,7 +11,7 @@ namespace NetDrift.Engine.Server;
 /// listener rebound, the pool edited, the settings snapshot, health checks and log level swapped;
 /// reloads from the file (the start parameters applied again) and the file watcher.
 /// </summary>
-internal sealed class LiveReconfiguration(ProxyContext proxy, ProxyListener listener, HealthChecker healthChecks,
+internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, ProxyListener listener, HealthChecker healthChecks,
     LogLevelSwitch logLevel, VerifiedLogins verifiedLogins, ConfigOverrides overrides, string? configPath)
 {
     private readonly object _lock = new();
@@ -51,7 +52,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, ProxyListener list
             {
                 listener.Rebind(config.Server.ListenAddress);
             }
-            var removed = proxy.LivePool.Apply(config);
+            var removed = pool.Apply(config);
             proxy.ReplaceSettings(new ProxySettings(config, verifiedLogins, proxy.Settings.Policy));
             healthChecks.Apply(config.HealthCheck);
             logLevel.Set(config.Logging.Level);

@@ -27,6 +27,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly bool _ownsLoggerFactory;
     private readonly ProxyContext _context;
+    private readonly LivePool _pool;
     private readonly PassiveHealth _passiveHealth;
     private readonly ConnectionTracker _connections = new();
     private readonly ProxyListener _listener;
@@ -44,7 +45,8 @@ public sealed class ProxyServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging, _logLevel);
         var logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
         _passiveHealth = new PassiveHealth(name, this, logger);
-        _context = new ProxyContext(name, new ProxySettings(config, VerifiedLogins), new LivePool(config.UpstreamProxies, timeProvider, logger),
+        _pool = new LivePool(config.UpstreamProxies, timeProvider, logger);
+        _context = new ProxyContext(name, new ProxySettings(config, VerifiedLogins), _pool,
             new ProxyCounters(timeProvider), logger, timeProvider, new UpstreamConnectors(), new AuthFailureThrottle(),
             new UpstreamSelector(logger, random ?? Random.Shared), _passiveHealth, timeProvider.GetUtcNow(),
             () => State == ProxyState.Running, _stopping.Token);
@@ -59,7 +61,7 @@ public sealed class ProxyServer : IAsyncDisposable
         ProxyLog.Started(logger, name, Listen, Pool.All.Count, config.LoadBalancing);
         HealthChecks = new HealthChecker(_context);
         HealthChecks.Apply(config.HealthCheck);
-        _reconfiguration = new LiveReconfiguration(_context, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath);
+        _reconfiguration = new LiveReconfiguration(_context, _pool, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath);
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
@@ -171,7 +173,7 @@ public sealed class ProxyServer : IAsyncDisposable
         // Connections still reading a head or dialing end now; established tunnels may finish.
         _stopping.Cancel();
         var (openAtStop, cut) = await _connections.DrainAsync(drainTimeout, remaining, cancellationToken).ConfigureAwait(false);
-        _context.LivePool.CloseIdleConnections();
+        _pool.CloseIdleConnections();
         await _listener.AcceptLoop.ConfigureAwait(false);
         await _sweeper.DisposeAsync().ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
@@ -198,16 +200,16 @@ public sealed class ProxyServer : IAsyncDisposable
     }
 
     /// <summary>Adds an upstream live; it takes traffic from the next pick.</summary>
-    public Upstream AddUpstream(UpstreamConfig config) => _context.LivePool.Add(config);
+    public Upstream AddUpstream(UpstreamConfig config) => _pool.Add(config);
 
     /// <summary>
     /// Takes an upstream out: no new tunnels; it stays listed as Draining until its last tunnel
     /// closes. Returns false when no upstream has that name.
     /// </summary>
-    public bool RemoveUpstream(string name) => _context.LivePool.Remove(name);
+    public bool RemoveUpstream(string name) => _pool.Remove(name);
 
     /// <summary>Changes weight and/or enabled live. Returns null when no upstream has that name.</summary>
-    public Upstream? SetUpstream(string name, int? weight = null, bool? enabled = null) => _context.LivePool.Set(name, weight, enabled);
+    public Upstream? SetUpstream(string name, int? weight = null, bool? enabled = null) => _pool.Set(name, weight, enabled);
 
     /// <summary>
     /// Re-reads <paramref name="path"/> (else the file the proxy started from) and applies it.
@@ -233,6 +235,6 @@ public sealed class ProxyServer : IAsyncDisposable
     private void Sweep()
     {
         _connections.SweepIdleTunnels(Settings.Config.Limits.IdleTimeout);
-        _context.LivePool.SweepIdleConnections();
+        _pool.SweepIdleConnections();
     }
 }
