@@ -1,8 +1,11 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Metrics;
-using NetDrift.Engine.Server;
+using NetDrift.Engine.Security;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Admin;
@@ -14,18 +17,20 @@ namespace NetDrift.Engine.Admin;
 /// </summary>
 internal sealed class AdminEndpoints
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
+    private readonly PrometheusExporter _metrics;
     private readonly LoginChecker _logins;
 
-    public AdminEndpoints(ProxyServer server)
+    public AdminEndpoints(ProxyContext proxy, PrometheusExporter metrics)
     {
-        _server = server;
-        _logins = new LoginChecker(server);
+        _proxy = proxy;
+        _metrics = metrics;
+        _logins = new LoginChecker(proxy);
     }
 
-    public async Task HandleAsync(ClientConnection connection, RequestHead request, SocketInput input)
+    public async Task HandleAsync(Socket socket, IPAddress remote, RequestHead request, SocketInput input)
     {
-        if (!await CheckBodyAsync(connection, request, input).ConfigureAwait(false))
+        if (!await CheckBodyAsync(socket, remote, request, input).ConfigureAwait(false))
         {
             return;
         }
@@ -33,21 +38,21 @@ internal sealed class AdminEndpoints
         var headOnly = request.Method == "HEAD";
         if (request.Method is not ("GET" or "HEAD"))
         {
-            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, MethodNotAllowed).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(socket, MethodNotAllowed).ConfigureAwait(false);
             return;
         }
         if (path == "/healthz")
         {
-            var serving = _server.State == ProxyState.Running
-                && _server.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy);
-            await AnswerAsync(connection, serving ? 200 : 503, "text/plain; charset=utf-8",
+            var serving = _proxy.IsRunning
+                && _proxy.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy);
+            await AnswerAsync(socket, serving ? 200 : 503, "text/plain; charset=utf-8",
                 Encoding.UTF8.GetBytes(serving ? "ok\n" : "no healthy upstream\n"), headOnly).ConfigureAwait(false);
             return;
         }
-        var settings = _server.Settings;
-        if (settings.AuthRequired && !await IsAuthorizedAsync(settings, connection, request.Headers).ConfigureAwait(false))
+        var settings = _proxy.Settings;
+        if (settings.AuthRequired && !await IsAuthorizedAsync(settings, remote, request.Headers).ConfigureAwait(false))
         {
-            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.Unauthorized).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(socket, StatusResponses.Unauthorized).ConfigureAwait(false);
             return;
         }
         if (path == settings.Config.Server.StatsEndpoint)
@@ -56,22 +61,22 @@ internal sealed class AdminEndpoints
                 && request.PathAndQuery.IndexOf("format=json", StringComparison.OrdinalIgnoreCase) < 0;
             if (wantsPage)
             {
-                await AnswerAsync(connection, 200, "text/html; charset=utf-8", StatsPage.Render(_server, path), headOnly).ConfigureAwait(false);
+                await AnswerAsync(socket, 200, "text/html; charset=utf-8", StatsPage.Render(_proxy, path), headOnly).ConfigureAwait(false);
             }
             else
             {
-                await AnswerAsync(connection, 200, "application/json", StatsJson.Render(_server), headOnly).ConfigureAwait(false);
+                await AnswerAsync(socket, 200, "application/json", StatsJson.Render(_proxy), headOnly).ConfigureAwait(false);
             }
             return;
         }
         // METRICS-ROUTE: the Prometheus endpoint is routed here.
         if (path == settings.Config.MetricsEndpoint)
         {
-            var metrics = await _server.Metrics.ExportAsync().ConfigureAwait(false);
-            await AnswerAsync(connection, 200, PrometheusExporter.ContentType, metrics, headOnly).ConfigureAwait(false);
+            var metrics = await _metrics.ExportAsync().ConfigureAwait(false);
+            await AnswerAsync(socket, 200, PrometheusExporter.ContentType, metrics, headOnly).ConfigureAwait(false);
             return;
         }
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.NotFound).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(socket, StatusResponses.NotFound).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -79,38 +84,38 @@ internal sealed class AdminEndpoints
     /// chunked body is a 400 (RFC 9112 §7.1) wherever it is sent, never a 404 or 405 as though the
     /// request were fine. False when the request was refused or the client is gone.
     /// </summary>
-    private async Task<bool> CheckBodyAsync(ClientConnection connection, RequestHead request, SocketInput input)
+    private async Task<bool> CheckBodyAsync(Socket socket, IPAddress remote, RequestHead request, SocketInput input)
     {
         var framing = BodyFraming.ForRequest(request.Headers);
         if (framing == BodyFraming.Empty)
         {
             return true;
         }
-        var result = await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
-        var client = connection.RemoteAddress.ToString();
+        var result = await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _proxy.Settings.Config.Limits.HeaderTimeout, _proxy.StoppingToken).ConfigureAwait(false);
+        var client = remote.ToString();
         switch (result)
         {
             case BodyDrainResult.Completed:
                 return true;
             case BodyDrainResult.TooLarge:
-                ProxyLog.Refused(_server.Logger, client, 413, "admin request body too large");
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, ContentTooLarge).ConfigureAwait(false);
+                ProxyLog.Refused(_proxy.Logger, client, 413, "admin request body too large");
+                await SocketAnswer.AnswerAndCloseAsync(socket, ContentTooLarge).ConfigureAwait(false);
                 return false;
             case BodyDrainResult.TimedOut:
                 // Silent, like a head that does not arrive in time.
-                _server.Counters.Reject(RejectionCause.HeaderTimeout);
+                _proxy.Counters.Reject(RejectionCause.HeaderTimeout);
                 return false;
             default:
-                _server.Counters.Reject(RejectionCause.Malformed);
+                _proxy.Counters.Reject(RejectionCause.Malformed);
                 var reason = result == BodyDrainResult.Malformed ? "malformed request body" : "closed mid-body";
-                ProxyLog.Refused(_server.Logger, client, 400, reason);
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+                ProxyLog.Refused(_proxy.Logger, client, 400, reason);
+                await SocketAnswer.AnswerAndCloseAsync(socket, StatusResponses.BadRequest).ConfigureAwait(false);
                 return false;
         }
     }
 
     /// <summary>A complete response with a body, then close (admin requests are one per connection).</summary>
-    internal static Task AnswerAsync(ClientConnection connection, int status, string contentType, byte[] body, bool headOnly)
+    internal static Task AnswerAsync(Socket socket, int status, string contentType, byte[] body, bool headOnly)
     {
         var reason = status switch { 200 => "OK", 503 => "Service Unavailable", _ => ReasonPhrases.For(status) };
         var head = Encoding.ASCII.GetBytes(
@@ -118,12 +123,12 @@ internal sealed class AdminEndpoints
             "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
         if (headOnly)
         {
-            return SocketAnswer.AnswerAndCloseAsync(connection.Socket, head);
+            return SocketAnswer.AnswerAndCloseAsync(socket, head);
         }
         var answer = new byte[head.Length + body.Length];
         head.CopyTo(answer, 0);
         body.CopyTo(answer, head.Length);
-        return SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer);
+        return SocketAnswer.AnswerAndCloseAsync(socket, answer);
     }
 
     private static readonly byte[] ContentTooLarge = StatusResponses.Build(413, "Content Too Large", "request body too large");
@@ -134,11 +139,11 @@ internal sealed class AdminEndpoints
     /// Either header may carry a user's credentials. A wrong admin login is a guess like a wrong
     /// proxy login: counted and slowed alike; no credentials at all is a plain 401.
     /// </summary>
-    private async Task<bool> IsAuthorizedAsync(ProxySettings settings, ClientConnection connection, HttpHeaders headers)
+    private async Task<bool> IsAuthorizedAsync(ProxySettings settings, IPAddress remote, HttpHeaders headers)
     {
         var basic = headers.Get("Authorization");
         var proxy = headers.Get("Proxy-Authorization");
         return (basic is not null || proxy is not null)
-            && await _logins.CheckAsync(settings, connection, basic, proxy).ConfigureAwait(false) is not null;
+            && await _logins.CheckAsync(settings, remote, basic, proxy).ConfigureAwait(false) is not null;
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using NetDrift.Engine.Server;
 using NetDrift.Engine.Stats;
 using NetDrift.Engine.Upstreams;
 
@@ -16,27 +15,27 @@ internal static class StatsJson
 {
     private static readonly JsonWriterOptions Options = new() { Indented = true };
 
-    public static byte[] Render(ProxyServer server)
+    public static byte[] Render(ProxyContext proxy)
     {
-        var now = server.Time.GetUtcNow();
-        var upstreams = server.Pool.All;
+        var now = proxy.Time.GetUtcNow();
+        var upstreams = proxy.Pool.All;
         var lifetime = upstreams.Select(u => u.Counters.Snapshot(StatsWindow.Lifetime)).ToArray();
         var recent = upstreams.Select(u => u.Counters.Snapshot(StatsWindow.Recent)).ToArray();
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartObject();
-            json.WriteString("start_time", GoTime(server.StartedAt));
-            json.WriteString("uptime", GoDuration.Format(now - server.StartedAt));
-            WriteWindow(json, "total", GoDuration.Format(now - server.StartedAt), server, upstreams, lifetime, server.Counters.PeakConcurrency);
-            WriteWindow(json, "recent_15m", GoDuration.Format(MinuteRing.Length), server, upstreams, recent, server.Counters.RecentPeakConcurrency);
-            json.WriteNumber("current_concurrency", server.Counters.ActiveConnections);
-            json.WriteString("proxy", server.Name);
-            json.WriteNumber("total_connections", server.Counters.TotalConnections);
-            json.WriteNumber("auth_failures", server.Counters.AuthFailures);
-            json.WriteNumber("rejected_connections", server.Counters.Rejected);
+            json.WriteString("start_time", GoTime(proxy.StartedAt));
+            json.WriteString("uptime", GoDuration.Format(now - proxy.StartedAt));
+            WriteWindow(json, "total", GoDuration.Format(now - proxy.StartedAt), proxy, upstreams, lifetime, proxy.Counters.PeakConcurrency);
+            WriteWindow(json, "recent_15m", GoDuration.Format(MinuteRing.Length), proxy, upstreams, recent, proxy.Counters.RecentPeakConcurrency);
+            json.WriteNumber("current_concurrency", proxy.Counters.ActiveConnections);
+            json.WriteString("proxy", proxy.Name);
+            json.WriteNumber("total_connections", proxy.Counters.TotalConnections);
+            json.WriteNumber("auth_failures", proxy.Counters.AuthFailures);
+            json.WriteNumber("rejected_connections", proxy.Counters.Rejected);
             json.WriteStartObject("rejected_by");
-            foreach (var (cause, count) in server.Counters.RejectedBy)
+            foreach (var (cause, count) in proxy.Counters.RejectedBy)
             {
                 json.WriteNumber(JsonNamingPolicy.SnakeCaseLower.ConvertName(cause.ToString()), count);
             }
@@ -47,7 +46,7 @@ internal static class StatsJson
         return buffer.ToArray();
     }
 
-    private static void WriteWindow(Utf8JsonWriter json, string name, string window, ProxyServer server,
+    private static void WriteWindow(Utf8JsonWriter json, string name, string window, ProxyContext proxy,
         IReadOnlyList<Upstream> upstreams, UpstreamStatsSnapshot[] rows, long maxConcurrency)
     {
         json.WriteStartObject(name);
@@ -61,7 +60,7 @@ internal static class StatsJson
         json.WriteStartArray("upstream_metrics");
         for (var i = 0; i < upstreams.Count; i++)
         {
-            WriteUpstream(json, server, upstreams[i], rows[i], i);
+            WriteUpstream(json, proxy, upstreams[i], rows[i], i);
         }
         json.WriteEndArray();
         var tagged = upstreams.Select((u, i) => (Upstream: u, Row: rows[i])).Where(x => x.Upstream.Config.Tag.Length > 0).ToArray();
@@ -88,7 +87,7 @@ internal static class StatsJson
         json.WriteEndObject();
     }
 
-    private static void WriteUpstream(Utf8JsonWriter json, ProxyServer server, Upstream upstream, UpstreamStatsSnapshot row, int index)
+    private static void WriteUpstream(Utf8JsonWriter json, ProxyContext proxy, Upstream upstream, UpstreamStatsSnapshot row, int index)
     {
         var config = upstream.Config;
         json.WriteStartObject();
@@ -105,7 +104,7 @@ internal static class StatsJson
         json.WriteNumber("avg_latency_ms", row.AvgLatencyMs);
         json.WriteNumber("current_cons", row.ActiveConnections);
         // Like the Go program, an upstream never used reports the proxy's start.
-        json.WriteString("last_request", GoTime(row.LastRequestAt ?? server.StartedAt));
+        json.WriteString("last_request", GoTime(row.LastRequestAt ?? proxy.StartedAt));
         json.WriteString("name", upstream.Name);
         json.WriteString("health", upstream.Health.ToString());
         json.WriteString("state", upstream.State.ToString());

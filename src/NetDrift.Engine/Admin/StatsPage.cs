@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using NetDrift.Engine.Server;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Admin;
@@ -13,10 +12,10 @@ namespace NetDrift.Engine.Admin;
 /// </summary>
 internal static class StatsPage
 {
-    public static byte[] Render(ProxyServer server, string statsPath)
+    public static byte[] Render(ProxyContext proxy, string statsPath)
     {
         var rows = new StringBuilder();
-        foreach (var upstream in server.Pool.All)
+        foreach (var upstream in proxy.Pool.All)
         {
             var s = upstream.Counters.Snapshot(StatsWindow.Recent);
             rows.Append("<tr><td>").Append(Html(upstream.Name)).Append("</td><td>").Append(Html(upstream.Config.Tag))
@@ -28,7 +27,7 @@ internal static class StatsPage
                 .Append("</td></tr>\n");
         }
         var page = Template
-            .Replace("{{NAME}}", Html(server.Name), StringComparison.Ordinal)
+            .Replace("{{NAME}}", Html(proxy.Name), StringComparison.Ordinal)
             .Replace("{{ROWS}}", rows.ToString(), StringComparison.Ordinal)
             .Replace("{{JSON}}", Html(statsPath + "?format=json"), StringComparison.Ordinal);
         return Encoding.UTF8.GetBytes(page);

@@ -46,4 +46,13 @@ public static class ListenAddress
         endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{endPoint.Address}]:{endPoint.Port}"
             : $"{endPoint.Address}:{endPoint.Port}";
+
+    /// <summary>The proxy URL clients use for a bound address; a wildcard bind is reached through loopback.</summary>
+    public static string ClientUrl(IPEndPoint bound)
+    {
+        var address = bound.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : bound.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : bound.Address;
+        return "http://" + Format(new IPEndPoint(address, bound.Port));
+    }
 }

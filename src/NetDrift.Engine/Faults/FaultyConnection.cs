@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Http;
-using NetDrift.Engine.Server;
 
 namespace NetDrift.Engine.Faults;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using NetDrift.Engine.Configuration;
-using NetDrift.Engine.Server;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Health;
@@ -10,7 +9,7 @@ namespace NetDrift.Engine.Health;
 /// Active health checks of one proxy (health_check, CONTRACT §3). Every interval each upstream
 /// that is not draining — disabled and weight-0 ones too, so their health stays known — is probed
 /// through itself (<see cref="HealthProbe"/>), at most one probe per upstream at a time. A result
-/// feeds the same health state as live traffic (<see cref="ProxyServer.RecordOutcome"/>), so
+/// feeds the same health state as live traffic (<see cref="PassiveHealth"/>), so
 /// failure_threshold and recovery_threshold count checks and requests alike; probes are counted
 /// apart from client statistics (<see cref="Upstream.HealthProbes"/>). The interval timer comes
 /// from the proxy's <see cref="TimeProvider"/>, so tests drive rounds with a fake clock.
@@ -26,7 +25,7 @@ public sealed class HealthChecker
     /// <summary>How long stopping waits for cancelled probes to unwind.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private ITimer? _timer;
@@ -34,7 +33,7 @@ public sealed class HealthChecker
     private TimeSpan _interval;
     private bool _stopped;
 
-    internal HealthChecker(ProxyServer server) => _server = server;
+    internal HealthChecker(ProxyContext proxy) => _proxy = proxy;
 
     /// <summary>True while checks run (health_check.enabled and the proxy not stopped).</summary>
     public bool IsRunning
@@ -86,7 +85,7 @@ public sealed class HealthChecker
                 var token = run.Token;
                 _run = run;
                 _interval = config.Interval;
-                _timer = _server.Time.CreateTimer(_ => RunRound(token), null, config.Interval, config.Interval);
+                _timer = _proxy.Time.CreateTimer(_ => RunRound(token), null, config.Interval, config.Interval);
                 firstRound = token;
                 start = true;
             }
@@ -94,19 +93,19 @@ public sealed class HealthChecker
             {
                 _interval = config.Interval;
                 _timer.Change(config.Interval, config.Interval);
-                HealthCheckLog.IntervalChanged(_server.Logger, _server.Name, config.Interval);
+                HealthCheckLog.IntervalChanged(_proxy.Logger, _proxy.Name, config.Interval);
             }
         }
         if (cancel is not null)
         {
             // Outside the lock: cancelling resumes probe code inline.
             cancel.Cancel();
-            HealthCheckLog.Stopped(_server.Logger, _server.Name);
+            HealthCheckLog.Stopped(_proxy.Logger, _proxy.Name);
         }
         if (start)
         {
             var targets = HealthProbeTarget.ParseAll(config.Endpoints);
-            HealthCheckLog.Started(_server.Logger, _server.Name, config.Interval, config.Timeout,
+            HealthCheckLog.Started(_proxy.Logger, _proxy.Name, config.Interval, config.Timeout,
                 targets.Count == 0 ? HealthProbeTarget.TcpConnect.Display
                     : string.Join(", ", targets.Select(t => t.Display)) + (config.EndpointRotation && targets.Count > 1 ? " (rotating)" : ""));
             RunRound(firstRound);
@@ -125,7 +124,7 @@ public sealed class HealthChecker
         if (cancel is not null)
         {
             cancel.Cancel();
-            HealthCheckLog.Stopped(_server.Logger, _server.Name);
+            HealthCheckLog.Stopped(_proxy.Logger, _proxy.Name);
         }
         var pending = _running.Keys.ToArray();
         if (pending.Length > 0)
@@ -161,14 +160,14 @@ public sealed class HealthChecker
         // A timer callback that throws ends the process: nothing may escape.
         try
         {
-            var config = _server.Config;
+            var config = _proxy.Settings.Config;
             var health = config.HealthCheck;
             if (token.IsCancellationRequested || !health.Enabled)
             {
                 return;
             }
             var targets = HealthProbeTarget.ParseAll(health.Endpoints);
-            foreach (var upstream in _server.Pool.All)
+            foreach (var upstream in _proxy.Pool.All)
             {
                 if (upstream.State == UpstreamState.Draining)
                 {
@@ -177,7 +176,7 @@ public sealed class HealthChecker
                 var state = upstream.HealthProbes;
                 if (!state.TryBegin())
                 {
-                    HealthCheckLog.Skipped(_server.Logger, upstream.Name);
+                    HealthCheckLog.Skipped(_proxy.Logger, upstream.Name);
                     continue;
                 }
                 var target = targets.Count == 0 ? HealthProbeTarget.TcpConnect
@@ -197,7 +196,7 @@ public sealed class HealthChecker
         }
         catch (Exception e)
         {
-            HealthCheckLog.Unexpected(_server.Logger, e, "(round)");
+            HealthCheckLog.Unexpected(_proxy.Logger, e, "(round)");
         }
     }
 
@@ -206,7 +205,7 @@ public sealed class HealthChecker
         Task<HealthProbeResult?>? probe = null;
         try
         {
-            probe = HealthProbe.RunAsync(_server.Connectors, upstream.Config, target, timeout, maxHeaderBytes, _server.Time, token);
+            probe = HealthProbe.RunAsync(_proxy.Connectors, upstream.Config, target, timeout, maxHeaderBytes, _proxy.Time, token);
             HealthProbeResult? result;
             try
             {
@@ -214,7 +213,7 @@ public sealed class HealthChecker
             }
             catch (TimeoutException)
             {
-                result = new HealthProbeResult(_server.Time.GetUtcNow(), false, timeout + StuckGrace, target.Display,
+                result = new HealthProbeResult(_proxy.Time.GetUtcNow(), false, timeout + StuckGrace, target.Display,
                     string.Create(CultureInfo.InvariantCulture, $"{target.Display} failed (Timeout): no answer within {timeout.TotalSeconds:0.###}s"));
             }
             if (token.IsCancellationRequested)
@@ -223,12 +222,12 @@ public sealed class HealthChecker
             }
             if (result is null)
             {
-                HealthCheckLog.Probed(_server.Logger, upstream.Name, "not probed: NetDrift could not make a socket", 0);
+                HealthCheckLog.Probed(_proxy.Logger, upstream.Name, "not probed: NetDrift could not make a socket", 0);
                 return; // Out of descriptors here: that says nothing of the upstream.
             }
             state.Record(result);
-            HealthCheckLog.Probed(_server.Logger, upstream.Name, result.Message, result.Latency.TotalMilliseconds);
-            _server.RecordOutcome(upstream, result.Succeeded, "health check: " + result.Message);
+            HealthCheckLog.Probed(_proxy.Logger, upstream.Name, result.Message, result.Latency.TotalMilliseconds);
+            _proxy.RecordOutcome(upstream, result.Succeeded, "health check: " + result.Message);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -236,7 +235,7 @@ public sealed class HealthChecker
         }
         catch (Exception e)
         {
-            HealthCheckLog.Unexpected(_server.Logger, e, upstream.Name);
+            HealthCheckLog.Unexpected(_proxy.Logger, e, upstream.Name);
         }
         finally
         {

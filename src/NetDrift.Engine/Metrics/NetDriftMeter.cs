@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using NetDrift.Engine.Server;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Metrics;
@@ -17,7 +16,8 @@ public static class NetDriftMeter
 {
     public const string Name = "NetDrift";
 
-    private static readonly ConcurrentDictionary<ProxyServer, byte> Running = new(ReferenceEqualityComparer.Instance);
+    // Each running proxy with its exporter, whose series tracker keeps counts monotonic across re-adds.
+    private static readonly ConcurrentDictionary<ProxyContext, PrometheusExporter> Running = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The meter itself (one per process; proxies register with it while they run).</summary>
     public static Meter Meter { get; } = new(Name, typeof(NetDriftMeter).Assembly.GetName().Version?.ToString());
@@ -52,11 +52,11 @@ public static class NetDriftMeter
     }
 
     /// <summary>The proxies the meter reports on now.</summary>
-    internal static ICollection<ProxyServer> Proxies => Running.Keys;
+    internal static ICollection<ProxyContext> Proxies => Running.Keys;
 
-    internal static void Register(ProxyServer server) => Running.TryAdd(server, 0);
+    internal static void Register(ProxyContext proxy, PrometheusExporter exporter) => Running.TryAdd(proxy, exporter);
 
-    internal static void Unregister(ProxyServer server) => Running.TryRemove(server, out _);
+    internal static void Unregister(ProxyContext proxy) => Running.TryRemove(proxy, out _);
 
     private static IEnumerable<Measurement<long>> ObserveRequests()
     {
@@ -153,22 +153,22 @@ public static class NetDriftMeter
     }
 
     /// <summary>Per upstream name, as the Prometheus series: monotonic across removal and re-adding.</summary>
-    private static IEnumerable<(ProxyServer Server, UpstreamSeriesSnapshot Upstream)> Upstreams()
+    private static IEnumerable<(ProxyContext Server, UpstreamSeriesSnapshot Upstream)> Upstreams()
     {
-        foreach (var server in Running.Keys)
+        foreach (var (server, exporter) in Running)
         {
-            foreach (var upstream in server.Metrics.Upstreams.Read(server.Pool.All))
+            foreach (var upstream in exporter.Upstreams.Read(server.Pool.All))
             {
                 yield return (server, upstream);
             }
         }
     }
 
-    private static KeyValuePair<string, object?>[] ProxyTag(ProxyServer server) => [new("proxy", server.Name)];
+    private static KeyValuePair<string, object?>[] ProxyTag(ProxyContext server) => [new("proxy", server.Name)];
 
-    private static KeyValuePair<string, object?>[] Tags(ProxyServer server, UpstreamSeriesSnapshot upstream) =>
+    private static KeyValuePair<string, object?>[] Tags(ProxyContext server, UpstreamSeriesSnapshot upstream) =>
         [new("proxy", server.Name), new("upstream", upstream.Name)];
 
-    private static KeyValuePair<string, object?>[] Tags(ProxyServer server, UpstreamSeriesSnapshot upstream, string key, string value) =>
+    private static KeyValuePair<string, object?>[] Tags(ProxyContext server, UpstreamSeriesSnapshot upstream, string key, string value) =>
         [new("proxy", server.Name), new("upstream", upstream.Name), new(key, value)];
 }

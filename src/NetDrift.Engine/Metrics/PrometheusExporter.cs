@@ -1,4 +1,3 @@
-using NetDrift.Engine.Server;
 using NetDrift.Engine.Upstreams;
 using Prometheus;
 
@@ -15,7 +14,7 @@ internal sealed class PrometheusExporter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
     private readonly CollectorRegistry _registry;
     private readonly SemaphoreSlim _exporting = new(1, 1);
     private readonly Dictionary<string, Published> _published = new(StringComparer.Ordinal);
@@ -36,11 +35,11 @@ internal sealed class PrometheusExporter
     private readonly Gauge _upstreams;
     private readonly Gauge _healthyUpstreams;
 
-    public PrometheusExporter(ProxyServer server)
+    public PrometheusExporter(ProxyContext proxy)
     {
-        _server = server;
+        _proxy = proxy;
         _registry = Prometheus.Metrics.NewCustomRegistry();
-        _registry.SetStaticLabels(new Dictionary<string, string> { ["proxy"] = server.Name });
+        _registry.SetStaticLabels(new Dictionary<string, string> { ["proxy"] = proxy.Name });
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
         string[] upstream = ["upstream"];
 
@@ -96,7 +95,7 @@ internal sealed class PrometheusExporter
     /// <summary>The before-collect callback: runs inside <see cref="ExportAsync"/>, one scrape at a time.</summary>
     private void Update()
     {
-        var pool = _server.Pool.All;
+        var pool = _proxy.Pool.All;
         var series = Upstreams.Read(pool);
         ForgetGone(series);
         foreach (var upstream in series)
@@ -104,12 +103,12 @@ internal sealed class PrometheusExporter
             UpdateUpstream(upstream);
         }
 
-        var totals = ProxyTotals.Of(_server.Counters);
+        var totals = ProxyTotals.Of(_proxy.Counters);
         _connections.IncTo(totals.Connections);
         _authFailures.IncTo(totals.AuthFailures);
         _rejected.IncTo(totals.Rejected);
-        _active.Set(_server.Counters.ActiveConnections);
-        _maxConnections.Set(_server.Settings.Config.Limits.MaxConnections);
+        _active.Set(_proxy.Counters.ActiveConnections);
+        _maxConnections.Set(_proxy.Settings.Config.Limits.MaxConnections);
         _upstreams.Set(pool.Count);
         _healthyUpstreams.Set(pool.Count(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy));
     }

@@ -1,4 +1,4 @@
-using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Metrics;
 

@@ -14,7 +14,7 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class AttemptLoop
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
     private readonly string _clientKey;
     private readonly string _target;
     private readonly string? _requiredTag;
@@ -28,14 +28,14 @@ internal sealed class AttemptLoop
     private List<(Upstream Upstream, string Message)>? _targetFailures;
     private int _targetStatus;
 
-    public AttemptLoop(ProxyServer server, ClientIdentity client, string target)
+    public AttemptLoop(ProxyContext proxy, ClientIdentity client, string target)
     {
-        _server = server;
+        _proxy = proxy;
         _clientKey = client.Key;
         _requiredTag = client.Tag;
         _target = target;
-        _maxAttempts = 1 + server.Settings.Config.Retries;
-        _retriesOnTargetError = server.Settings.Config.RetriesOnTargetError;
+        _maxAttempts = 1 + proxy.Settings.Config.Retries;
+        _retriesOnTargetError = proxy.Settings.Config.RetriesOnTargetError;
     }
 
     /// <summary>The next upstream to try, counted as an attempt; null when done.</summary>
@@ -45,7 +45,7 @@ internal sealed class AttemptLoop
         {
             return null;
         }
-        var upstream = _server.PickUpstream(_clientKey, _tried, _requiredTag, out var trial);
+        var upstream = _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out var trial);
         if (upstream is null)
         {
             return null;
@@ -64,13 +64,13 @@ internal sealed class AttemptLoop
     {
         _succeeded = upstream;
         upstream.Counters.AttemptSucceeded(latency);
-        _server.RecordOutcome(upstream, success: true, "answered");
+        _proxy.RecordOutcome(upstream, success: true, "answered");
         // Another upstream reached the target: the ones that called it unreachable were wrong.
         foreach (var (wrong, message) in _targetFailures ?? [])
         {
-            _server.RecordOutcome(wrong, success: false, $"{FailureCause.UpstreamStatus}: {message}, yet {upstream.Name} reached the target");
+            _proxy.RecordOutcome(wrong, success: false, $"{FailureCause.UpstreamStatus}: {message}, yet {upstream.Name} reached the target");
         }
-        ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), upstream.Name);
+        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), upstream.Name);
     }
 
     public void Failed(Upstream upstream, AttemptResult result)
@@ -81,7 +81,7 @@ internal sealed class AttemptLoop
         _route.Append(upstream.Name).Append(" failed (").Append(failure).Append(": ").Append(message).Append("); ");
         upstream.Counters.AttemptFailed(failure, message);
         upstream.Counters.ConnectionClosed();
-        ProxyLog.AttemptFailed(_server.Logger, upstream.Name, _target, failure, message);
+        ProxyLog.AttemptFailed(_proxy.Logger, upstream.Name, _target, failure, message);
         if (failure == FailureCause.TargetUnreachable)
         {
             // The target's fault until another upstream proves otherwise: no passive health now,
@@ -92,9 +92,9 @@ internal sealed class AttemptLoop
         }
         else
         {
-            _server.RecordOutcome(upstream, success: false, $"{failure}: {message}");
+            _proxy.RecordOutcome(upstream, success: false, $"{failure}: {message}");
         }
-        _server.TryFinishDraining(upstream);
+        _proxy.TryFinishDraining(upstream);
     }
 
     /// <summary>
@@ -107,7 +107,7 @@ internal sealed class AttemptLoop
         if (_succeeded == upstream)
         {
             upstream.Counters.ConnectionClosed();
-            _server.TryFinishDraining(upstream);
+            _proxy.TryFinishDraining(upstream);
             return;
         }
         upstream.Counters.AttemptFailed(FailureCause.Cancelled, reason);
@@ -124,8 +124,8 @@ internal sealed class AttemptLoop
                 : _lastFailure == FailureCause.Timeout
                     ? (StatusResponses.GatewayTimeout, 504)
                     : (StatusResponses.BadGateway, 502);
-        ProxyLog.AllAttemptsFailed(_server.Logger, connection.RemoteAddress.ToString(), _target, status);
-        ProxyLog.Routed(_server.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
+        ProxyLog.AllAttemptsFailed(_proxy.Logger, connection.RemoteAddress.ToString(), _target, status);
+        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
         return answer;
     }
 

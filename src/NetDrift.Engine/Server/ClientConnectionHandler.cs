@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Security;
+using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
 
@@ -12,19 +14,19 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class ClientConnectionHandler
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
     private readonly ConnectForwarder _connect;
     private readonly PlainHttpForwarder _plain;
     private readonly AdminEndpoints _admin;
     private readonly LoginChecker _logins;
 
-    public ClientConnectionHandler(ProxyServer server)
+    public ClientConnectionHandler(ProxyContext proxy, AdminEndpoints admin)
     {
-        _server = server;
-        _connect = new ConnectForwarder(server);
-        _plain = new PlainHttpForwarder(server);
-        _admin = new AdminEndpoints(server);
-        _logins = new LoginChecker(server);
+        _proxy = proxy;
+        _connect = new ConnectForwarder(proxy);
+        _plain = new PlainHttpForwarder(proxy);
+        _admin = admin;
+        _logins = new LoginChecker(proxy);
     }
 
     /// <summary>
@@ -46,7 +48,7 @@ internal sealed class ClientConnectionHandler
     /// <summary>Reads and serves one request; true when the connection may carry another.</summary>
     private async Task<bool> HandleRequestAsync(ClientConnection connection, SocketInput input, bool first)
     {
-        var settings = _server.Settings;
+        var settings = _proxy.Settings;
         var limits = settings.Config.Limits;
         // A kept-alive connection may idle between requests, but once a head starts it must be
         // whole within the header timeout, as on a new connection.
@@ -54,25 +56,25 @@ internal sealed class ClientConnectionHandler
         {
             return false;
         }
-        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false);
+        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, limits.HeaderTimeout, _proxy.StoppingToken).ConfigureAwait(false);
         switch (status)
         {
             case HeadReadStatus.Complete:
                 break;
             case HeadReadStatus.TooLarge when RequestHeadValidator.IsBadRequestLineStart(input.Buffered):
-                _server.Counters.Reject(RejectionCause.Malformed);
+                _proxy.Counters.Reject(RejectionCause.Malformed);
                 await RefuseAsync(connection, StatusResponses.BadRequest, 400, "no request line").ConfigureAwait(false);
                 return false;
             case HeadReadStatus.TooLarge:
-                _server.Counters.Reject(RejectionCause.HeaderTooLarge);
+                _proxy.Counters.Reject(RejectionCause.HeaderTooLarge);
                 await RefuseAsync(connection, StatusResponses.HeaderTooLarge, 431, "header too large").ConfigureAwait(false);
                 return false;
             case HeadReadStatus.Truncated:
-                _server.Counters.Reject(RejectionCause.Malformed);
+                _proxy.Counters.Reject(RejectionCause.Malformed);
                 await RefuseAsync(connection, StatusResponses.BadRequest, 400, "closed mid-head").ConfigureAwait(false);
                 return false;
             case HeadReadStatus.TimedOut:
-                _server.Counters.Reject(RejectionCause.HeaderTimeout);
+                _proxy.Counters.Reject(RejectionCause.HeaderTimeout);
                 return false;
             default:
                 // Silent, slow (header timeout) or gone: disconnect without a word.
@@ -82,14 +84,14 @@ internal sealed class ClientConnectionHandler
         if (error != HeadParseError.None)
         {
             var tooLarge = error == HeadParseError.TooLarge;
-            _server.Counters.Reject(tooLarge ? RejectionCause.HeaderTooLarge : RejectionCause.Malformed);
+            _proxy.Counters.Reject(tooLarge ? RejectionCause.HeaderTooLarge : RejectionCause.Malformed);
             await RefuseAsync(connection, tooLarge ? StatusResponses.HeaderTooLarge : StatusResponses.BadRequest,
                 tooLarge ? 431 : 400, tooLarge ? "too many headers" : "malformed head").ConfigureAwait(false);
             return false;
         }
         if (RequestHeadValidator.Validate(request!) is { } violation)
         {
-            _server.Counters.Reject(RejectionCause.Malformed);
+            _proxy.Counters.Reject(RejectionCause.Malformed);
             await RefuseAsync(connection, StatusResponses.BadRequest, 400, violation).ConfigureAwait(false);
             return false;
         }
@@ -97,7 +99,7 @@ internal sealed class ClientConnectionHandler
 
         if (request!.Form == RequestTargetForm.Origin)
         {
-            await _admin.HandleAsync(connection, request, input).ConfigureAwait(false);
+            await _admin.HandleAsync(connection.Socket, connection.RemoteAddress, request, input).ConfigureAwait(false);
             return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)
@@ -115,7 +117,7 @@ internal sealed class ClientConnectionHandler
                 // The challenge to a request without credentials is not a failure.
                 return await ChallengeAsync(connection, input, request, "no credentials").ConfigureAwait(false);
             }
-            if (await _logins.CheckAsync(settings, connection, header).ConfigureAwait(false) is not { } user)
+            if (await _logins.CheckAsync(settings, connection.RemoteAddress, header).ConfigureAwait(false) is not { } user)
             {
                 return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
@@ -126,7 +128,7 @@ internal sealed class ClientConnectionHandler
         {
             if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
             {
-                _server.Counters.Reject(RejectionCause.PortNotAllowed);
+                _proxy.Counters.Reject(RejectionCause.PortNotAllowed);
                 await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
                 return false;
             }
@@ -155,7 +157,7 @@ internal sealed class ClientConnectionHandler
             await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, reason).ConfigureAwait(false);
             return false;
         }
-        ProxyLog.Refused(_server.Logger, connection.RemoteAddress.ToString(), 407, reason);
+        ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 407, reason);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
         return true;
@@ -173,20 +175,20 @@ internal sealed class ClientConnectionHandler
         {
             return false;
         }
-        return await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _server.Settings.Config.Limits.HeaderTimeout, _server.StoppingToken).ConfigureAwait(false)
+        return await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _proxy.Settings.Config.Limits.HeaderTimeout, _proxy.StoppingToken).ConfigureAwait(false)
             == BodyDrainResult.Completed;
     }
 
     /// <summary>Waits up to the idle timeout for the first byte of the next request; false when the client closed or stayed silent.</summary>
     private async Task<bool> AwaitNextRequestAsync(SocketInput input, int maxHeaderBytes, TimeSpan idleTimeout)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_server.StoppingToken);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_proxy.StoppingToken);
         idle.CancelAfter(idleTimeout);
         try
         {
             return await input.FillAsync(maxHeaderBytes + 1, idle.Token).ConfigureAwait(false) > 0;
         }
-        catch (OperationCanceledException) when (!_server.StoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_proxy.StoppingToken.IsCancellationRequested)
         {
             return false;
         }
@@ -198,7 +200,7 @@ internal sealed class ClientConnectionHandler
 
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)
     {
-        ProxyLog.Refused(_server.Logger, connection.RemoteAddress.ToString(), status, reason);
+        ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), status, reason);
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
     }
 }

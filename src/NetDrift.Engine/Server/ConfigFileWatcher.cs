@@ -14,7 +14,7 @@ internal sealed class ConfigFileWatcher : IDisposable
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    private readonly ProxyServer _server;
+    private readonly LiveReconfiguration _reconfiguration;
     private readonly string _path;
     private readonly FileSystemWatcher _watcher;
     private readonly Timer _debounce;
@@ -23,9 +23,9 @@ internal sealed class ConfigFileWatcher : IDisposable
     private byte[] _appliedHash;
     private int _disposed;
 
-    public ConfigFileWatcher(ProxyServer server, string path)
+    public ConfigFileWatcher(LiveReconfiguration reconfiguration, string path)
     {
-        _server = server;
+        _reconfiguration = reconfiguration;
         _path = Path.GetFullPath(path);
         _appliedHash = HashOf(_path) ?? [];
         _debounce = new Timer(_ => _ = ReloadIfChangedAsync(), null, Timeout.Infinite, Timeout.Infinite);
@@ -75,7 +75,7 @@ internal sealed class ConfigFileWatcher : IDisposable
             _appliedHash = hash;
             try
             {
-                await _server.ReloadAsync(_path).ConfigureAwait(false);
+                await _reconfiguration.ReloadAsync(_path, CancellationToken.None).ConfigureAwait(false);
             }
             catch (ConfigException)
             {
@@ -83,7 +83,7 @@ internal sealed class ConfigFileWatcher : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
-                _server.RecordReloadFailure(e.Message);
+                _reconfiguration.RecordFailure(e.Message);
             }
         }
         finally

@@ -13,22 +13,22 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class ConnectForwarder
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
 
-    public ConnectForwarder(ProxyServer server) => _server = server;
+    public ConnectForwarder(ProxyContext proxy) => _proxy = proxy;
 
     public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client)
     {
-        var settings = _server.Settings;
+        var settings = _proxy.Settings;
         var config = settings.Config;
-        var attempts = new AttemptLoop(_server, client, request.Authority);
+        var attempts = new AttemptLoop(_proxy, client, request.Authority);
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
             try
             {
-                result = await _server.Connectors.For(upstream.Config).OpenTunnelAsync(upstream.Config, request.Authority,
-                    UpstreamDeadline.StartingNow(config.UpstreamTimeout), config.Limits.MaxHeaderBytes, _server.StoppingToken).ConfigureAwait(false);
+                result = await _proxy.Connectors.For(upstream.Config).OpenTunnelAsync(upstream.Config, request.Authority,
+                    UpstreamDeadline.StartingNow(config.UpstreamTimeout), config.Limits.MaxHeaderBytes, _proxy.StoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -41,14 +41,14 @@ internal sealed class ConnectForwarder
                 {
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket");
-                    _server.TryFinishDraining(upstream);
+                    _proxy.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return;
                 }
                 if (result.Succeeded && result.Response!.IsSuccess)
                 {
                     attempts.Succeeded(upstream, result.Latency);
-                    ProxyLog.TunnelOpened(_server.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
+                    ProxyLog.TunnelOpened(_proxy.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
                     await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
                     return;
                 }
@@ -84,7 +84,7 @@ internal sealed class ConnectForwarder
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
             var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
-            ProxyLog.TunnelClosed(_server.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
+            ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -93,7 +93,7 @@ internal sealed class ConnectForwarder
         finally
         {
             upstream.Counters.ConnectionClosed();
-            _server.TryFinishDraining(upstream);
+            _proxy.TryFinishDraining(upstream);
         }
     }
 }

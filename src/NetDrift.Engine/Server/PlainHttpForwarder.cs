@@ -18,9 +18,9 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class PlainHttpForwarder
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
 
-    public PlainHttpForwarder(ProxyServer server) => _server = server;
+    public PlainHttpForwarder(ProxyContext proxy) => _proxy = proxy;
 
     /// <summary>Forwards one request; returns true when the client connection can carry another.</summary>
     public async Task<bool> ForwardAsync(ClientConnection connection, RequestHead request, SocketInput client, ClientIdentity identity)
@@ -28,13 +28,13 @@ internal sealed class PlainHttpForwarder
         var framing = BodyFraming.ForRequest(request.Headers);
         if (!framing.IsValid)
         {
-            _server.Counters.Reject(RejectionCause.Malformed);
-            ProxyLog.Refused(_server.Logger, identity.Key, 400, "ambiguous request framing");
+            _proxy.Counters.Reject(RejectionCause.Malformed);
+            ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "ambiguous request framing");
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
             return false;
         }
-        var config = _server.Settings.Config;
-        var attempts = new AttemptLoop(_server, identity, request.Target);
+        var config = _proxy.Settings.Config;
+        var attempts = new AttemptLoop(_proxy, identity, request.Target);
         var bodySent = false;
         while (!bodySent && attempts.Next() is { } upstream)
         {
@@ -47,45 +47,45 @@ internal sealed class PlainHttpForwarder
             {
                 // Any early exit must give the attempt's slot back, or a removed upstream drains forever.
                 attempts.Abandon(upstream, "the exchange ended by an error inside NetDrift");
-                _server.TryFinishDraining(upstream);
+                _proxy.TryFinishDraining(upstream);
                 throw;
             }
             switch (outcome.Kind)
             {
                 case ExchangeKind.Served:
                     upstream.Counters.ConnectionClosed();
-                    _server.TryFinishDraining(upstream);
+                    _proxy.TryFinishDraining(upstream);
                     return outcome.KeepClientAlive;
                 case ExchangeKind.Cancelled:
                     attempts.Abandon(upstream);
-                    _server.TryFinishDraining(upstream);
+                    _proxy.TryFinishDraining(upstream);
                     return false;
                 case ExchangeKind.ClientGone:
                     // The client left mid-request: not the upstream's fault.
                     attempts.Abandon(upstream, "the client went away mid-request");
-                    _server.TryFinishDraining(upstream);
+                    _proxy.TryFinishDraining(upstream);
                     return false;
                 case ExchangeKind.ClientStalled:
                     // The request body stopped arriving: the client's fault, never the upstream's.
                     attempts.Abandon(upstream, "the client stalled its request body");
-                    _server.TryFinishDraining(upstream);
-                    _server.Counters.Reject(RejectionCause.BodyTimeout);
-                    ProxyLog.Refused(_server.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
+                    _proxy.TryFinishDraining(upstream);
+                    _proxy.Counters.Reject(RejectionCause.BodyTimeout);
+                    ProxyLog.Refused(_proxy.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.RequestTimeout).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.LocalFailure:
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket");
-                    _server.TryFinishDraining(upstream);
+                    _proxy.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
                     // the client's fault, answered at once instead of after the upstream timeout.
                     attempts.Abandon(upstream, "the client sent a malformed request body");
-                    _server.TryFinishDraining(upstream);
-                    _server.Counters.Reject(RejectionCause.Malformed);
-                    ProxyLog.Refused(_server.Logger, identity.Key, 400, "malformed request body");
+                    _proxy.TryFinishDraining(upstream);
+                    _proxy.Counters.Reject(RejectionCause.Malformed);
+                    ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "malformed request body");
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
                     return false;
                 default:
@@ -116,7 +116,7 @@ internal sealed class PlainHttpForwarder
             UpstreamDial dial;
             try
             {
-                dial = await _server.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _server.StoppingToken).ConfigureAwait(false);
+                dial = await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -150,7 +150,7 @@ internal sealed class PlainHttpForwarder
     private async Task<ExchangeOutcome?> ExchangeOnAsync(ClientConnection connection, RequestHead request, SocketInput client, BodyFraming framing,
         Upstream upstream, AttemptLoop attempts, UpstreamConnection upstreamConnection, byte[] head, long started, TimeSpan timeout)
     {
-        var limits = _server.Settings.Config.Limits;
+        var limits = _proxy.Settings.Config.Limits;
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;
         var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
         connection.AttachTunnel(activity, upstream);
@@ -255,10 +255,10 @@ internal sealed class PlainHttpForwarder
             // An HTTP/1.0 client cannot read chunks: it gets the data alone, delimited by the close.
             var decodeChunked = responseFraming.Kind == BodyKind.Chunked && request.Version == "HTTP/1.0";
             var keepClient = PlainHttpHeads.ClientWantsKeepAlive(request) && responseFraming.Kind != BodyKind.UntilClose
-                && !decodeChunked && _server.State == ProxyState.Running;
-            var exposed = _server.Settings.Config.ExposeUpstream ? upstream.Name : null;
+                && !decodeChunked && _proxy.IsRunning;
+            var exposed = _proxy.Settings.Config.ExposeUpstream ? upstream.Name : null;
             attempts.Succeeded(upstream, latency);
-            ProxyLog.PlainServed(_server.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
+            ProxyLog.PlainServed(_proxy.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
 
             try
             {

@@ -1,3 +1,4 @@
+using NetDrift.Engine.Health;
 using NetDrift.Engine.Server;
 
 namespace NetDrift;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
 
 namespace NetDrift.Engine.Tests.Admin;

@@ -65,7 +65,7 @@ public sealed class HealthCheckerProbeTests : IAsyncLifetime
         await using var proxy = Start(clock, HealthCheck(Endpoints(Hello)), bad.Url);
         Assert.True(await ProbedAsync(Row(proxy, bad), 1));
 
-        using var stats = JsonDocument.Parse(StatsJson.Render(proxy));
+        using var stats = JsonDocument.Parse(StatsJson.Render(proxy.Context));
         var row = stats.RootElement.GetProperty("total").GetProperty("upstream_metrics")[0];
 
         Assert.Equal(1, row.GetProperty("health_checks").GetInt64());

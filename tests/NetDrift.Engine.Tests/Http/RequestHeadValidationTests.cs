@@ -1,6 +1,7 @@
 using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
 
 namespace NetDrift.Engine.Tests.Http;

@@ -114,12 +114,12 @@ public sealed class NetDriftMeterTests
     {
         var name = "meter-" + Guid.NewGuid().ToString("N")[..8];
         var proxy = Start(["http://127.0.0.1:9"], name: name);
-        Assert.Contains(proxy, NetDriftMeter.Proxies);
+        Assert.Contains(proxy.Context, NetDriftMeter.Proxies);
         Assert.NotEmpty(Observe(name));
 
         await proxy.StopAsync(TimeSpan.Zero);
 
-        Assert.DoesNotContain(proxy, NetDriftMeter.Proxies);
+        Assert.DoesNotContain(proxy.Context, NetDriftMeter.Proxies);
         Assert.Empty(Observe(name));
     }
 }

@@ -32,7 +32,7 @@ public sealed class AttemptLoopTests : IAsyncLifetime
         return _proxy;
     }
 
-    private AttemptLoop Loop() => new(_proxy, new ClientIdentity("127.0.0.1", null), "target.example:443");
+    private AttemptLoop Loop() => new(_proxy.Context, new ClientIdentity("127.0.0.1", null), "target.example:443");
 
     private static AttemptResult Failure(FailureCause cause) => AttemptResult.Failed(cause, "test", TimeSpan.FromMilliseconds(1));
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
 
 namespace NetDrift.Engine.Tests.Server;

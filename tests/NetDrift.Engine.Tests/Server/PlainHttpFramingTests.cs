@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
 
 namespace NetDrift.Engine.Tests.Server;

@@ -1,8 +1,9 @@
+using System.Net;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 
-namespace NetDrift.Engine.Server;
+namespace NetDrift.Engine.Security;
 
 /// <summary>
 /// One login, the same for the proxy (Proxy-Authorization) and the admin endpoints: a remembered
@@ -12,14 +13,14 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal sealed class LoginChecker
 {
-    private readonly ProxyServer _server;
+    private readonly ProxyContext _proxy;
 
-    public LoginChecker(ProxyServer server) => _server = server;
+    public LoginChecker(ProxyContext proxy) => _proxy = proxy;
 
     /// <summary>The user that <paramref name="headers"/> log in as (the first that does), or null after a counted, delayed failure.</summary>
-    public async Task<UserConfig?> CheckAsync(ProxySettings settings, ClientConnection connection, params string?[] headers)
+    public async Task<UserConfig?> CheckAsync(ProxySettings settings, IPAddress client, params string?[] headers)
     {
-        var checks = new List<Security.LoginCheck>(headers.Length);
+        var checks = new List<LoginCheck>(headers.Length);
         foreach (var header in headers)
         {
             if (BasicCredentials.TryParse(header, out var offered))
@@ -27,25 +28,25 @@ internal sealed class LoginChecker
                 var check = settings.Authenticator.Begin(offered);
                 if (check.IsSettled && check.User is not null)
                 {
-                    _server.AuthThrottle.Succeeded(connection.RemoteAddress);
+                    _proxy.AuthThrottle.Succeeded(client);
                     return check.User;
                 }
                 checks.Add(check);
             }
         }
-        using (await _server.AuthThrottle.WaitTurnAsync(connection.RemoteAddress, _server.StoppingToken).ConfigureAwait(false))
+        using (await _proxy.AuthThrottle.WaitTurnAsync(client, _proxy.StoppingToken).ConfigureAwait(false))
         {
             foreach (var check in checks)
             {
                 if (await settings.Authenticator.FinishAsync(check).ConfigureAwait(false) is { } user)
                 {
-                    _server.AuthThrottle.Succeeded(connection.RemoteAddress);
+                    _proxy.AuthThrottle.Succeeded(client);
                     return user;
                 }
             }
-            _server.Counters.AuthFailed();
-            ProxyLog.AuthFailed(_server.Logger, connection.RemoteAddress.ToString());
-            await Task.Delay(_server.AuthThrottle.Failed(connection.RemoteAddress), _server.StoppingToken).ConfigureAwait(false);
+            _proxy.Counters.AuthFailed();
+            ProxyLog.AuthFailed(_proxy.Logger, client.ToString());
+            await Task.Delay(_proxy.AuthThrottle.Failed(client), _proxy.StoppingToken).ConfigureAwait(false);
             return null;
         }
     }

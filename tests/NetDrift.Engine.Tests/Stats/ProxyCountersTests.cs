@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using NetDrift.Engine.Server;
+using NetDrift.Engine.Stats;
 
-namespace NetDrift.Engine.Tests.Server;
+namespace NetDrift.Engine.Tests.Stats;
 
 /// <summary>Proxy-wide client counters on a fake clock: totals, peaks (lifetime and last 15 minutes) and reset.</summary>
 public sealed class ProxyCountersTests

@@ -1,6 +1,6 @@
 using NetDrift.Engine.Upstreams;
 
-namespace NetDrift.Engine.Server;
+namespace NetDrift.Engine.Health;
 
 /// <summary>Raised when an upstream turns Healthy or Unhealthy; scripts subscribe with Register-ObjectEvent.</summary>
 public sealed class UpstreamHealthChangedEventArgs : EventArgs

@@ -3,7 +3,7 @@ using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Security;
 
-namespace NetDrift.Engine.Server;
+namespace NetDrift.Engine;
 
 /// <summary>
 /// Everything a request reads from the config, prepared once per (re)load: the config itself,

@@ -1,4 +1,4 @@
-namespace NetDrift.Engine.Server;
+namespace NetDrift.Engine.Stats;
 
 /// <summary>Why NetDrift turned a client or request away itself, before any upstream was tried.</summary>
 public enum RejectionCause

@@ -1,6 +1,6 @@
 using NetDrift.Engine.Stats;
 
-namespace NetDrift.Engine.Server;
+namespace NetDrift.Engine.Stats;
 
 /// <summary>
 /// Proxy-wide counters (Interlocked only), beside the per-upstream ones. The counts only grow, so

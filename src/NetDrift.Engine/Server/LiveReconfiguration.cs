@@ -1,0 +1,92 @@
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Health;
+using NetDrift.Engine.Logging;
+using NetDrift.Engine.Security;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>
+/// A new config applied whole to a running proxy, without cutting a single open tunnel: the
+/// listener rebound, the pool edited, the settings snapshot, health checks and log level swapped;
+/// reloads from the file (the start parameters applied again) and the file watcher.
+/// </summary>
+internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, ProxyListener listener, HealthChecker healthChecks,
+    LogLevelSwitch logLevel, VerifiedLogins verifiedLogins, ConfigOverrides overrides, string? configPath)
+{
+    private readonly object _lock = new();
+    private ConfigFileWatcher? _watcher;
+
+    public ConfigOverrides Overrides => overrides;
+
+    public DateTimeOffset? LastReloadAt { get; private set; }
+
+    public string? LastReloadError { get; private set; }
+
+    public bool IsWatching => Volatile.Read(ref _watcher) is not null;
+
+    public async Task<IReadOnlyList<ConfigChange>> ReloadAsync(string? path, CancellationToken cancellationToken)
+    {
+        path ??= configPath ?? throw new InvalidOperationException(
+            $"Proxy '{proxy.Name}' was not started from a config file; give the path of one.");
+        var loaded = await ConfigSource.LoadAsync(path, overrides, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Apply(loaded.GetConfigOrThrow());
+        }
+        catch (ConfigException e)
+        {
+            RecordFailure(e.Message);
+            throw;
+        }
+    }
+
+    public IReadOnlyList<ConfigChange> Apply(NetDriftConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        lock (_lock)
+        {
+            var old = proxy.Settings.Config;
+            var changes = ConfigDiff.Compute(old, config);
+            if (config.Server.ListenAddress != old.Server.ListenAddress)
+            {
+                listener.Rebind(config.Server.ListenAddress);
+            }
+            var removed = pool.Apply(config);
+            proxy.ReplaceSettings(new ProxySettings(config, verifiedLogins, proxy.Settings.Policy));
+            healthChecks.Apply(config.HealthCheck);
+            logLevel.Set(config.Logging.Level);
+            foreach (var upstream in removed)
+            {
+                proxy.TryFinishDraining(upstream);
+            }
+            LastReloadAt = proxy.Time.GetUtcNow();
+            LastReloadError = null;
+            ProxyLog.Reconfigured(proxy.Logger, proxy.Name, changes.Count);
+            foreach (var change in changes)
+            {
+                ProxyLog.ConfigChanged(proxy.Logger, change.Kind, change.Scope, change.Name, change.Detail);
+            }
+            return changes;
+        }
+    }
+
+    public void Watch()
+    {
+        var path = configPath ?? throw new InvalidOperationException(
+            $"Proxy '{proxy.Name}' was not started from a config file, so there is nothing to watch.");
+        var watcher = new ConfigFileWatcher(this, path);
+        if (Interlocked.CompareExchange(ref _watcher, watcher, null) is not null)
+        {
+            watcher.Dispose();
+        }
+    }
+
+    public void StopWatching() => Interlocked.Exchange(ref _watcher, null)?.Dispose();
+
+    public void RecordFailure(string message)
+    {
+        LastReloadError = message;
+        ProxyLog.ReloadFailed(proxy.Logger, proxy.Name, message);
+    }
+}
