@@ -20,11 +20,15 @@ internal sealed class AdminEndpoints
     private readonly ProxyContext _proxy;
     private readonly PrometheusExporter _metrics;
     private readonly LoginChecker _logins;
+    private readonly Func<Socket, bool> _isDraining;
 
-    public AdminEndpoints(ProxyContext proxy, PrometheusExporter metrics)
+    /// <param name="isDraining">True when /healthz must turn a balancer away from this client's
+    /// address: the proxy is stopping, or a reload moved the listener elsewhere.</param>
+    public AdminEndpoints(ProxyContext proxy, PrometheusExporter metrics, Func<Socket, bool> isDraining)
     {
         _proxy = proxy;
         _metrics = metrics;
+        _isDraining = isDraining;
         _logins = new LoginChecker(proxy);
     }
 
@@ -43,10 +47,11 @@ internal sealed class AdminEndpoints
         }
         if (path == "/healthz")
         {
-            var serving = _proxy.IsRunning
-                && _proxy.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy);
-            await AnswerAsync(socket, serving ? 200 : 503, "text/plain; charset=utf-8",
-                Encoding.UTF8.GetBytes(serving ? "ok\n" : "no healthy upstream\n"), headOnly).ConfigureAwait(false);
+            var answer = _isDraining(socket) ? "draining\n"
+                : _proxy.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy) ? "ok\n"
+                : "no healthy upstream\n";
+            await AnswerAsync(socket, answer == "ok\n" ? 200 : 503, "text/plain; charset=utf-8",
+                Encoding.UTF8.GetBytes(answer), headOnly).ConfigureAwait(false);
             return;
         }
         var settings = _proxy.Settings;

@@ -91,6 +91,7 @@ public static class ConfigDiff
         Setting("server.listen_address", old.Server.ListenAddress, @new.Server.ListenAddress, "rebinds; open tunnels stay");
         Setting("server.name", old.Server.Name, @new.Server.Name, "the running proxy keeps its name");
         Setting("server.stats_endpoint", old.Server.StatsEndpoint, @new.Server.StatsEndpoint);
+        Setting("server.shutdown_delay_seconds", old.Server.ShutdownDelay, @new.Server.ShutdownDelay);
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);

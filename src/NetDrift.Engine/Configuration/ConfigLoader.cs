@@ -186,6 +186,7 @@ public static class ConfigLoader
             Name = server.String("name", defaults.Name)!,
             ListenAddress = listen,
             StatsEndpoint = ReadEndpointPath(server, "stats_endpoint", defaults.StatsEndpoint, sink),
+            ShutdownDelay = server.Seconds("shutdown_delay_seconds", defaults.ShutdownDelay, min: 0, max: 3600),
         };
         server.ReportUnknownFields();
         return result;

@@ -32,6 +32,8 @@ public sealed record ServerConfig
     public string Name { get; init; } = "NetDrift";
     public string ListenAddress { get; init; } = "127.0.0.1:3130";
     public string StatsEndpoint { get; init; } = "/stats";
+    /// <summary>How long a stop keeps accepting after /healthz turns 503, so a balancer notices first.</summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
 }
 
 public sealed record AuthenticationConfig

@@ -16,8 +16,9 @@ namespace NetDrift.Engine.Server;
 /// <summary>
 /// One balancing proxy, and the composition root that wires its parts: the listener, the tracked
 /// connections, the live pool, the selector, passive and active health, metrics. Everything past
-/// the listener sees a narrow <see cref="ProxyContext"/>, never the proxy. Stopping drains open
-/// tunnels up to a timeout, then cuts the rest.
+/// the listener sees a narrow <see cref="ProxyContext"/>, never the proxy. Stopping turns /healthz
+/// to 503, keeps accepting for the shutdown delay, then drains open tunnels up to a timeout and
+/// cuts the rest.
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
 {
@@ -54,7 +55,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
         _listener = new ProxyListener(endPoint!, _context, _connections,
-            new ClientConnectionHandler(_context, new AdminEndpoints(_context, Metrics)), accept);
+            new ClientConnectionHandler(_context, new AdminEndpoints(_context, Metrics, IsDraining)), accept);
         _sweeper = new Timer(_ => Sweep(), null, EngineDefaults.SweepInterval, EngineDefaults.SweepInterval);
         _listener.Start();
         NetDriftMeter.Register(_context, Metrics);
@@ -157,17 +158,28 @@ public sealed class ProxyServer : IAsyncDisposable
     internal VerifiedLogins VerifiedLogins { get; } = new();
 
     /// <summary>
-    /// Stops accepting at once, lets open tunnels finish for up to <paramref name="drainTimeout"/>,
-    /// then closes the rest. Reports the number still open as it waits.
+    /// Stops after the config's server.shutdown_delay_seconds: see
+    /// <see cref="StopAsync(TimeSpan, TimeSpan, IProgress{int}?, CancellationToken)"/>.
     /// </summary>
-    public async Task StopAsync(TimeSpan drainTimeout, IProgress<int>? remaining = null, CancellationToken cancellationToken = default)
+    public Task StopAsync(TimeSpan drainTimeout, IProgress<int>? remaining = null, CancellationToken cancellationToken = default) =>
+        StopAsync(drainTimeout, Settings.Config.Server.ShutdownDelay, remaining, cancellationToken);
+
+    /// <summary>
+    /// Turns /healthz to 503 at once, keeps accepting and serving for <paramref name="shutdownDelay"/>
+    /// (a balancer's health check notices first), then stops accepting, lets open tunnels finish
+    /// for up to <paramref name="drainTimeout"/>, and closes the rest. Reports the number still
+    /// open as it waits; <paramref name="cancellationToken"/> cuts the delay and the drain short.
+    /// </summary>
+    public async Task StopAsync(TimeSpan drainTimeout, TimeSpan shutdownDelay, IProgress<int>? remaining = null, CancellationToken cancellationToken = default)
     {
+        // Stopping from here on: /healthz answers 503 and plain requests stop keeping alive.
         if (Interlocked.CompareExchange(ref _state, (int)ProxyState.Stopping, (int)ProxyState.Running) != (int)ProxyState.Running)
         {
             await Completion.ConfigureAwait(false);
             return;
         }
         _reconfiguration.StopWatching();
+        await ShutdownDelay.WaitAsync(shutdownDelay, cancellationToken).ConfigureAwait(false);
         await HealthChecks.StopAsync().ConfigureAwait(false);
         _listener.Close();
         // Connections still reading a head or dialing end now; established tunnels may finish.
@@ -186,7 +198,7 @@ public sealed class ProxyServer : IAsyncDisposable
         _completion.TrySetResult();
     }
 
-    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.Zero));
+    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.Zero, TimeSpan.Zero));
 
     /// <summary>Zeroes every counter (not the active gauges); peaks restart from the current load.</summary>
     public void ResetStats()
@@ -231,6 +243,9 @@ public sealed class ProxyServer : IAsyncDisposable
 
     /// <summary>Notes a failed reload (for -WatchConfig, which has nobody to throw to).</summary>
     public void RecordReloadFailure(string message) => _reconfiguration.RecordFailure(message);
+
+    /// <summary>What /healthz tells a balancer: this proxy is stopping, or the client came in on an address a reload left.</summary>
+    private bool IsDraining(Socket client) => State != ProxyState.Running || RetiredListener.Accepted(client, _listener.LocalEndPoint);
 
     private void Sweep()
     {

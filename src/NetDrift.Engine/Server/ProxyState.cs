@@ -3,7 +3,7 @@ namespace NetDrift.Engine.Server;
 public enum ProxyState
 {
     Running,
-    /// <summary>No longer accepting; open tunnels are finishing (up to the drain timeout).</summary>
+    /// <summary>/healthz answers 503; accepting through the shutdown delay, then open tunnels finish (up to the drain timeout).</summary>
     Stopping,
     Stopped,
 }

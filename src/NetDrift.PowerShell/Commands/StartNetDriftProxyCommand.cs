@@ -152,7 +152,7 @@ public sealed class StartNetDriftProxyCommand : PSCmdlet
         }
         if (!NetDriftSession.TryAddProxy(server))
         {
-            server.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            server.StopAsync(TimeSpan.Zero, TimeSpan.Zero).GetAwaiter().GetResult();
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.ProxyNameTaken, ErrorCategory.ResourceExists, name,
                 $"A NetDrift proxy named '{name}' was started concurrently; choose another -Name."));
         }

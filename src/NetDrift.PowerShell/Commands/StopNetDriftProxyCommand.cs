@@ -6,8 +6,9 @@ using NetDrift.PowerShell.Completion;
 namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
-/// Stops proxies: no new clients at once, open tunnels may finish up to -DrainTimeout, then the
-/// rest are closed. Without -Name or -InputObject, stops every proxy of the session.
+/// Stops proxies: /healthz answers 503 at once, new clients are still taken for the shutdown delay
+/// (server.shutdown_delay_seconds, or -ShutdownDelay), then none; open tunnels may finish up to
+/// -DrainTimeout, then the rest are closed. Without -Name or -InputObject, stops every proxy of the session.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "NetDriftProxy", SupportsShouldProcess = true, DefaultParameterSetName = ByName)]
 [OutputType(typeof(ProxyInfo))]
@@ -27,6 +28,10 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
 
     [Parameter]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Overrides server.shutdown_delay_seconds for this stop.</summary>
+    [Parameter]
+    public TimeSpan? ShutdownDelay { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -63,7 +68,7 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
             return;
         }
         NetDriftSession.ForgetProxy(server);
-        var stopping = server.StopAsync(DrainTimeout);
+        var stopping = server.StopAsync(DrainTimeout, ShutdownDelay ?? server.Config.Server.ShutdownDelay);
         var activity = $"Stopping NetDrift proxy '{server.Name}'";
         var shown = false;
         while (!stopping.Wait(100))
@@ -71,7 +76,7 @@ public sealed class StopNetDriftProxyCommand : PSCmdlet
             // A new record each time: a host may keep the records it was given (a runspace's
             // Progress stream does), so reusing one would rewrite what was already shown.
             var open = server.Counters.ActiveConnections;
-            WriteProgress(new ProgressRecord(1, activity, $"{open} connection(s) still open; closing the rest at the drain timeout ({DrainTimeout})"));
+            WriteProgress(new ProgressRecord(1, activity, $"{open} connection(s) still open; /healthz answers 503; closing the rest at the drain timeout ({DrainTimeout})"));
             shown = true;
         }
         if (shown)

@@ -59,7 +59,8 @@ internal static class NetDriftSession
         var stops = new List<Task>();
         foreach (var proxy in Proxies.Values)
         {
-            stops.Add(proxy.StopAsync(drain));
+            // No shutdown delay: the module or the process is going away now.
+            stops.Add(proxy.StopAsync(drain, TimeSpan.Zero));
             ForgetProxy(proxy);
         }
         foreach (var faulty in FaultyProxies.Values)
