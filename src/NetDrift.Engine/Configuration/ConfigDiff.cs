@@ -91,6 +91,8 @@ public static class ConfigDiff
         Setting("server.listen_address", old.Server.ListenAddress, @new.Server.ListenAddress, "rebinds; open tunnels stay");
         Setting("server.name", old.Server.Name, @new.Server.Name, "the running proxy keeps its name");
         Setting("server.stats_endpoint", old.Server.StatsEndpoint, @new.Server.StatsEndpoint);
+        Setting("server.proxy_protocol.trusted", string.Join(" ", old.Server.ProxyProtocol.Trusted), string.Join(" ", @new.Server.ProxyProtocol.Trusted),
+            "applies to new connections");
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);
