@@ -67,9 +67,9 @@ public static class FuzzTarget
         {
             throw new InvalidOperationException($"header length {length} for {input.Length} bytes");
         }
-        if (!ProxyProtocolHeader.StartsLikeHeader(input))
+        if (!ProxyProtocolHeader.IsHeaderAt(input))
         {
-            throw new InvalidOperationException("a complete header that does not start like one");
+            throw new InvalidOperationException("a complete header that IsHeaderAt denies");
         }
         return length;
     }

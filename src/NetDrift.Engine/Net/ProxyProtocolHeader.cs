@@ -28,8 +28,11 @@ public static class ProxyProtocolHeader
 
     private static ReadOnlySpan<byte> V2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 
-    /// <summary>True when <paramref name="input"/> begins as a v1 or v2 header would (what an untrusted peer must not send).</summary>
-    public static bool StartsLikeHeader(ReadOnlySpan<byte> input) => !input.IsEmpty && TryParse(input, out _, out _) != ProxyHeaderStatus.Absent;
+    /// <summary>
+    /// True when <paramref name="input"/> begins with a whole v1 or v2 header, or one already
+    /// broken (what an untrusted peer must not send); false for a mere possible beginning ("P").
+    /// </summary>
+    public static bool IsHeaderAt(ReadOnlySpan<byte> input) => TryParse(input, out _, out _) is ProxyHeaderStatus.Complete or ProxyHeaderStatus.Malformed;
 
     /// <summary>
     /// Parses the header at the start of <paramref name="input"/>. On Complete,

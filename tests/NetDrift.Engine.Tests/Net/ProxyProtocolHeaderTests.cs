@@ -98,14 +98,16 @@ public sealed class ProxyProtocolHeaderTests
     }
 
     [Theory]
-    [InlineData("PROXY TCP4 ", true)]
-    [InlineData("PRO", true)]
-    [InlineData("\r\n\r\n\0", true)]
+    [InlineData("PROXY UNKNOWN\r\n", true)]
+    [InlineData("PROXY TCP4 x\r\n", true)]
+    [InlineData("PROXY TCP4 ", false)]
+    [InlineData("P", false)]
+    [InlineData("\r\n\r\n\0", false)]
     [InlineData("GET / HTTP/1.1\r\n", false)]
     [InlineData("POST http://a/ HTTP/1.1\r\n", false)]
     [InlineData("", false)]
-    public void StartsLikeHeader_ByPrefix(string input, bool expected) =>
-        Assert.Equal(expected, ProxyProtocolHeader.StartsLikeHeader(Encoding.Latin1.GetBytes(input)));
+    public void IsHeaderAt_WholeOrBrokenHeadersOnly(string input, bool expected) =>
+        Assert.Equal(expected, ProxyProtocolHeader.IsHeaderAt(Encoding.Latin1.GetBytes(input)));
 
     private static byte[] Decode(string input) => input.StartsWith("v2:", StringComparison.Ordinal)
         ? Convert.FromHexString(input[3..].Replace(" ", "", StringComparison.Ordinal))
