@@ -22,7 +22,7 @@
              perf/results/latest.md and latest.json. -BenchRounds (default 3) sets the rounds,
              -GoNetDrift <binary> adds the Go NetDrift, -SkipMicro skips BenchmarkDotNet,
              -BenchQuick runs small sizes (a smoke run; its figures are not for the README).
-    Fuzz     (not part of Test) SharpFuzz + AFL++ over the request-head parser and chunked bodies
+    Fuzz     (not part of Test) SharpFuzz + AFL++ over the PROXY protocol header, the request-head parser and chunked bodies
              for -FuzzSeconds (default 60); see tests/NetDrift.Fuzz/Invoke-Fuzz.ps1. Crash inputs
              land in tests/NetDrift.Engine.Tests/Http/FuzzRegressions (replayed by Test).
     Soak     (not part of Test) Build, then -Minutes (default 3) of mixed traffic through faulty

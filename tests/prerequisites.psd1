@@ -21,8 +21,8 @@
         @{ Name = 'chromium'; UsedBy = @('pester/StatsPage.Tests.ps1') }
         @{ Name = 'tmux'; UsedBy = @('pester/Watch.Tests.ps1') }
         @{ Name = 'util-linux'; Commands = @('prlimit'); UsedBy = @('pester/Lifecycle.Tests.ps1') }
+        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/ProxyProtocol.Tests.ps1') }
         # Bench and Fuzz run with the network: their scripts install these themselves.
-        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
         @{ Name = 'squid'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
         @{ Name = 'afl++'; Commands = @('afl-fuzz'); UsedBy = @('tests/NetDrift.Fuzz/Invoke-Fuzz.ps1') }
     )

@@ -1,10 +1,12 @@
 using System.Net.Sockets;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Net;
 
 namespace NetDrift.Fuzz;
 
 /// <summary>
-/// One fuzz input through the parsers a client's bytes meet first: the head is located and parsed
+/// One fuzz input through the parsers a client's bytes meet first: a PROXY protocol header when the
+/// input starts with one (what a trusted balancer sends), then, after it, the head is located and parsed
 /// as a request (the limits of the proxy: 100 header lines), its framing decided, and whatever
 /// follows the head is streamed through BodyCopier as a chunked body. Any exception is a bug.
 /// Shared with the xunit replay of tests/NetDrift.Engine.Tests/Http/FuzzRegressions.
@@ -15,6 +17,7 @@ public static class FuzzTarget
 
     public static void Run(ReadOnlySpan<byte> input, UnixPipe? pipe = null)
     {
+        input = input[ProxyHeaderLength(input)..];
         var end = HeadParser.FindHeadEnd(input);
         if (end > input.Length)
         {
@@ -42,6 +45,33 @@ public static class FuzzTarget
                 throw new InvalidOperationException($"BodyCopier returned {result}");
             }
         }
+    }
+
+    /// <summary>The PROXY protocol header's length (0 when there is none), checked against what the parser promises.</summary>
+    private static int ProxyHeaderLength(ReadOnlySpan<byte> input)
+    {
+        var status = ProxyProtocolHeader.TryParse(input, out var length, out var source);
+        if (!Enum.IsDefined(status))
+        {
+            throw new InvalidOperationException($"ProxyProtocolHeader returned {status}");
+        }
+        if (status != ProxyHeaderStatus.Complete)
+        {
+            if (length != 0 || source is not null)
+            {
+                throw new InvalidOperationException($"{status} with length {length} and source {source}");
+            }
+            return 0;
+        }
+        if (length <= 0 || length > input.Length || length > Math.Max(ProxyProtocolHeader.MaxV1Length, ProxyProtocolHeader.MaxV2Length))
+        {
+            throw new InvalidOperationException($"header length {length} for {input.Length} bytes");
+        }
+        if (!ProxyProtocolHeader.IsHeaderAt(input))
+        {
+            throw new InvalidOperationException("a complete header that IsHeaderAt denies");
+        }
+        return length;
     }
 }
 

@@ -1,7 +1,7 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Fuzzes the request-head parser and chunked body parsing with SharpFuzz + AFL++ for a bounded time.
+    Fuzzes the PROXY protocol header, the request-head parser and chunked body parsing with SharpFuzz + AFL++ for a bounded time.
 .DESCRIPTION
     Publishes tests/NetDrift.Fuzz to out/fuzz, instruments NetDrift.Engine.dll there with the
     SharpFuzz tool (.config/dotnet-tools.json), installs Debian's afl++ when afl-fuzz is missing,

@@ -1,4 +1,4 @@
-# Fuzz (not part of Test): SharpFuzz + AFL++ over the request-head parser and chunked bodies,
+# Fuzz (not part of Test): SharpFuzz + AFL++ over the PROXY protocol header, the request-head parser and chunked bodies,
 # run by tests/NetDrift.Fuzz/Invoke-Fuzz.ps1 in a fresh pwsh.
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'

@@ -188,8 +188,33 @@ public static class ConfigLoader
             StatsEndpoint = ReadEndpointPath(server, "stats_endpoint", defaults.StatsEndpoint, sink),
             ShutdownDelay = server.Seconds("shutdown_delay_seconds", defaults.ShutdownDelay, min: 0, max: 3600),
         };
+        if (server.Object("proxy_protocol") is { } proxyProtocol)
+        {
+            result = result with { ProxyProtocol = ReadProxyProtocol(proxyProtocol, sink) };
+        }
         server.ReportUnknownFields();
         return result;
+    }
+
+    private static ProxyProtocolConfig ReadProxyProtocol(JsonObjectReader proxyProtocol, ConfigErrorSink sink)
+    {
+        var trusted = new List<System.Net.IPNetwork>();
+        foreach (var (element, path) in proxyProtocol.Array("trusted") ?? [])
+        {
+            var text = element.ValueKind == JsonValueKind.String ? element.GetString()! : "";
+            // Newer runtimes mask host bits away silently; "10.0.0.1/8" is more likely a typo than meant.
+            if (text.Contains('/') && System.Net.IPNetwork.TryParse(text, out var network)
+                && System.Net.IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out var written) && written.Equals(network.BaseAddress))
+            {
+                trusted.Add(network);
+            }
+            else
+            {
+                sink.Add(path, $"must be a CIDR network such as 10.0.0.0/8, 127.0.0.1/32 or ::1/128 (no host bits past the prefix), not {JsonObjectReader.Describe(element)}");
+            }
+        }
+        proxyProtocol.ReportUnknownFields();
+        return new ProxyProtocolConfig { Trusted = trusted };
     }
 
     private static string ReadEndpointPath(JsonObjectReader reader, string name, string fallback, ConfigErrorSink sink)

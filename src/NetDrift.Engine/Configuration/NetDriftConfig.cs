@@ -34,6 +34,35 @@ public sealed record ServerConfig
     public string StatsEndpoint { get; init; } = "/stats";
     /// <summary>How long a stop keeps accepting after /healthz turns 503, so a balancer notices first.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
+    public ProxyProtocolConfig ProxyProtocol { get; init; } = new();
+}
+
+/// <summary>
+/// PROXY protocol on the listener (CONTRACT §11): peers in <see cref="Trusted"/> (a balancer) must
+/// start each connection with a v1 or v2 header, and the client it carries is the client; any
+/// other peer that sends one is refused. Empty (the default) trusts nobody.
+/// </summary>
+public sealed record ProxyProtocolConfig
+{
+    public IReadOnlyList<System.Net.IPNetwork> Trusted { get; init; } = [];
+
+    /// <summary>True when <paramref name="peer"/> (an IPv4 peer of a dual-mode socket too) is in a trusted network.</summary>
+    public bool Trusts(System.Net.IPAddress peer)
+    {
+        if (Trusted.Count == 0)
+        {
+            return false;
+        }
+        var address = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
+        foreach (var network in Trusted)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }
 
 public sealed record AuthenticationConfig

@@ -64,4 +64,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(31, LogLevel.Information, "Proxy '{Proxy}' accepts again after {Failures} failed accept(s)")]
     public static partial void AcceptResumed(ILogger logger, string proxy, int failures);
+
+    [LoggerMessage(40, LogLevel.Debug, "Closed a connection from {Peer}: {Reason}")]
+    public static partial void ProxyHeaderRefused(ILogger logger, string peer, string reason);
 }

@@ -9,19 +9,36 @@ namespace NetDrift.Engine.Server;
 internal sealed class ClientConnection
 {
     private TunnelActivity? _tunnel;
+    private IPAddress _remoteAddress;
 
     public ClientConnection(long id, Socket socket)
     {
         Id = id;
         Socket = socket;
-        RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        PeerAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        _remoteAddress = PeerAddress;
+        AcceptedAt = Environment.TickCount64;
     }
 
     public long Id { get; }
 
     public Socket Socket { get; }
 
-    public IPAddress RemoteAddress { get; }
+    /// <summary>The socket's own peer: the client, or a trusted balancer in front of it.</summary>
+    public IPAddress PeerAddress { get; }
+
+    /// <summary>
+    /// The client: the peer, or the address a trusted balancer's PROXY protocol header carried.
+    /// Limits, sticky keys, auth throttling, logs and stats all use this one.
+    /// </summary>
+    public IPAddress RemoteAddress
+    {
+        get => Volatile.Read(ref _remoteAddress);
+        internal set => Volatile.Write(ref _remoteAddress, value);
+    }
+
+    /// <summary>When it was accepted (Environment.TickCount64): the first head's header timeout runs from here.</summary>
+    public long AcceptedAt { get; }
 
     /// <summary>Set while relaying: the tunnel the sweeper watches.</summary>
     public TunnelActivity? Tunnel => Volatile.Read(ref _tunnel);

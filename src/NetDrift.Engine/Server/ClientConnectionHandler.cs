@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Net;
 using NetDrift.Engine.Security;
 using NetDrift.Engine.Stats;
 
@@ -33,9 +34,8 @@ internal sealed class ClientConnectionHandler
     /// Serves the connection: one CONNECT (then a tunnel), one admin request, or as many plain
     /// HTTP requests as keep-alive allows, each checked and balanced on its own.
     /// </summary>
-    public async Task HandleAsync(ClientConnection connection)
+    public async Task HandleAsync(ClientConnection connection, SocketInput input)
     {
-        using var input = new SocketInput(connection.Socket);
         for (var first = true; ; first = false)
         {
             if (!await HandleRequestAsync(connection, input, first).ConfigureAwait(false))
@@ -56,7 +56,22 @@ internal sealed class ClientConnectionHandler
         {
             return false;
         }
-        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, limits.HeaderTimeout, _proxy.StoppingToken).ConfigureAwait(false);
+        if (first && input.BufferedCount == 0 && !await AwaitFirstBytesAsync(connection, input, limits).ConfigureAwait(false))
+        {
+            return false;
+        }
+        // An untrusted peer's PROXY protocol header mostly arrives whole in the first segment: refuse it at once.
+        if (first && IsForbiddenProxyHeader(connection, input))
+        {
+            return false;
+        }
+        var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, first ? FirstHeadTimeLeft(connection, limits) : limits.HeaderTimeout,
+            _proxy.StoppingToken).ConfigureAwait(false);
+        // Or in pieces: then the whole head has it.
+        if (first && IsForbiddenProxyHeader(connection, input))
+        {
+            return false;
+        }
         switch (status)
         {
             case HeadReadStatus.Complete:
@@ -177,6 +192,46 @@ internal sealed class ClientConnectionHandler
         }
         return await BodyDrain.ReadAsync(input, framing, EngineDefaults.MaxUnforwardedBodyBytes, _proxy.Settings.Config.Limits.HeaderTimeout, _proxy.StoppingToken).ConfigureAwait(false)
             == BodyDrainResult.Completed;
+    }
+
+    /// <summary>The first head's header timeout runs from accept: a trusted balancer's PROXY protocol header read before it counts.</summary>
+    private static TimeSpan FirstHeadTimeLeft(ClientConnection connection, Configuration.LimitsConfig limits) =>
+        TimeSpan.FromMilliseconds(Math.Max(0, limits.HeaderTimeout.TotalMilliseconds - (Environment.TickCount64 - connection.AcceptedAt)));
+
+    /// <summary>Waits for a new client's first bytes; false when it closed or stayed silent (counted) until the header timeout.</summary>
+    private async Task<bool> AwaitFirstBytesAsync(ClientConnection connection, SocketInput input, Configuration.LimitsConfig limits)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_proxy.StoppingToken);
+        deadline.CancelAfter(FirstHeadTimeLeft(connection, limits));
+        try
+        {
+            return await input.FillAsync(limits.MaxHeaderBytes + 1, deadline.Token).ConfigureAwait(false) > 0;
+        }
+        catch (OperationCanceledException) when (!_proxy.StoppingToken.IsCancellationRequested)
+        {
+            _proxy.Counters.Reject(RejectionCause.HeaderTimeout);
+            return false;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// True (counted, logged) when the client's bytes begin with a PROXY protocol header. A trusted
+    /// balancer's was read and consumed already; from anyone else it is an attempt to pass for
+    /// another client. No HTTP request starts with one.
+    /// </summary>
+    private bool IsForbiddenProxyHeader(ClientConnection connection, SocketInput input)
+    {
+        if (!ProxyProtocolHeader.IsHeaderAt(input.Buffered))
+        {
+            return false;
+        }
+        _proxy.Counters.Reject(RejectionCause.ProxyProtocol);
+        ProxyLog.ProxyHeaderRefused(_proxy.Logger, connection.PeerAddress.ToString(), "PROXY protocol header from an untrusted peer");
+        return true;
     }
 
     /// <summary>Waits up to the idle timeout for the first byte of the next request; false when the client closed or stayed silent.</summary>

@@ -32,9 +32,26 @@ internal sealed class ConnectionTracker
     {
         connection.Socket.Dispose();
         _connections.TryRemove(connection.Id, out _);
-        if (_perClient.AddOrUpdate(connection.RemoteAddress, 0, (_, n) => n - 1) <= 0)
+        Uncount(connection.RemoteAddress);
+    }
+
+    /// <summary>
+    /// Moves a connection to the client a PROXY protocol header named: the balancer's count drops,
+    /// the client's grows; <paramref name="fromSameClient"/> is the client's count with it.
+    /// </summary>
+    public void Readdress(ClientConnection connection, IPAddress client, out int fromSameClient)
+    {
+        fromSameClient = _perClient.AddOrUpdate(client, 1, (_, n) => n + 1);
+        var previous = connection.RemoteAddress;
+        connection.RemoteAddress = client;
+        Uncount(previous);
+    }
+
+    private void Uncount(IPAddress client)
+    {
+        if (_perClient.AddOrUpdate(client, 0, (_, n) => n - 1) <= 0)
         {
-            _perClient.TryRemove(new KeyValuePair<IPAddress, int>(connection.RemoteAddress, 0));
+            _perClient.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
         }
     }
 

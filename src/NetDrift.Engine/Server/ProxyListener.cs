@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
+using NetDrift.Engine.Net;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
@@ -144,9 +145,11 @@ internal sealed class ProxyListener
     {
         var connection = _connections.Open(client, out var fromSameClient);
         var active = _context.Counters.Opened();
+        using var input = new SocketInput(client);
         try
         {
-            var limits = _context.Settings.Config.Limits;
+            var config = _context.Settings.Config;
+            var limits = config.Limits;
             if (active > limits.MaxConnections)
             {
                 _context.Counters.Reject(RejectionCause.MaxConnections);
@@ -154,13 +157,22 @@ internal sealed class ProxyListener
                 await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
+            // A balancer's connections are counted against the client its header names, not itself.
+            if (config.Server.ProxyProtocol.Trusts(connection.PeerAddress))
+            {
+                if (await ReadProxyHeaderAsync(connection, input, limits.HeaderTimeout).ConfigureAwait(false) is not { } count)
+                {
+                    return;
+                }
+                fromSameClient = count;
+            }
             if (limits.MaxConnectionsPerClient > 0 && fromSameClient > limits.MaxConnectionsPerClient)
             {
                 _context.Counters.Reject(RejectionCause.PerClientLimit);
                 await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
-            await _handler.HandleAsync(connection).ConfigureAwait(false);
+            await _handler.HandleAsync(connection, input).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -174,6 +186,32 @@ internal sealed class ProxyListener
         {
             _connections.Close(connection);
             _context.Counters.Closed();
+        }
+    }
+
+    /// <summary>
+    /// Reads a trusted peer's PROXY protocol header within the header timeout and makes its client
+    /// the connection's; the client's connection count, or null when the connection is to close.
+    /// </summary>
+    private async Task<int?> ReadProxyHeaderAsync(ClientConnection connection, SocketInput input, TimeSpan headerTimeout)
+    {
+        var (result, source) = await ProxyHeaderReader.ReadAsync(input, headerTimeout, _context.StoppingToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case ProxyHeaderReadResult.Read:
+                // v1 UNKNOWN, v2 LOCAL or AF_UNSPEC: the balancer speaks for itself (a health check).
+                _connections.Readdress(connection, source?.Address ?? connection.PeerAddress, out var fromSameClient);
+                return fromSameClient;
+            case ProxyHeaderReadResult.Absent or ProxyHeaderReadResult.Malformed or ProxyHeaderReadResult.Truncated:
+                _context.Counters.Reject(RejectionCause.ProxyProtocol);
+                ProxyLog.ProxyHeaderRefused(_context.Logger, connection.PeerAddress.ToString(), result == ProxyHeaderReadResult.Absent
+                    ? "a trusted peer sent no PROXY protocol header" : $"PROXY protocol header {result.ToString().ToLowerInvariant()}");
+                return null;
+            case ProxyHeaderReadResult.TimedOut:
+                _context.Counters.Reject(RejectionCause.HeaderTimeout);
+                return null;
+            default:
+                return null;
         }
     }
 }

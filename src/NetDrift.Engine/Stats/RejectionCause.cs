@@ -22,4 +22,9 @@ public enum RejectionCause
     DescriptorsExhausted,
     /// <summary>A plain request body went limits.body_timeout_seconds without a byte: 408, the client's fault.</summary>
     BodyTimeout,
+    /// <summary>
+    /// server.proxy_protocol: a trusted peer sent no PROXY protocol header, a malformed one, or
+    /// closed mid-header; or an untrusted peer sent one. Closed without an answer.
+    /// </summary>
+    ProxyProtocol,
 }

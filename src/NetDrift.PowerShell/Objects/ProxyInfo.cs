@@ -25,7 +25,7 @@ public sealed class ProxyInfo
     public long AuthFailures => Server.Counters.AuthFailures;
     public long PeakConcurrency => Server.Counters.PeakConcurrency;
     public long RejectedConnections => Server.Counters.Rejected;
-    /// <summary>Everything NetDrift refused itself since start, by cause (MaxConnections, PerClientLimit, HeaderTimeout, HeaderTooLarge, Malformed, PortNotAllowed).</summary>
+    /// <summary>Everything NetDrift refused itself since start, by cause (MaxConnections, PerClientLimit, HeaderTimeout, HeaderTooLarge, Malformed, PortNotAllowed, ProxyProtocol, ...).</summary>
     public IReadOnlyDictionary<string, long> Rejections => Server.Counters.RejectedBy.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
     /// <summary>Wrong logins answered after a growing delay.</summary>
     public long AuthDelayed => Server.AuthThrottle.Delayed;

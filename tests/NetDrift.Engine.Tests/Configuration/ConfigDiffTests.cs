@@ -113,6 +113,7 @@ public sealed class ConfigDiffTests
 
     [Theory]
     [InlineData(""" "allowed_ports": [ 443 ], """, "allowed_ports")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": [ "10.0.0.0/8" ] } }, """, "server.proxy_protocol.trusted")]
     [InlineData(""" "health_check": { "endpoints": [ "http://example.test/" ] }, """, "health_check.endpoints")]
     public void ListSettings_WhenChanged_AreReported(string field, string path)
     {

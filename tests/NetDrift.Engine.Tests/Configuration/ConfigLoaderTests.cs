@@ -314,6 +314,12 @@ public sealed class ConfigLoaderTests
     [InlineData(""" "server": { "shutdown_delay_seconds": 3601 }, """, "server.shutdown_delay_seconds")]
     [InlineData(""" "server": { "shutdown_delay_seconds": "5" }, """, "server.shutdown_delay_seconds")]
     [InlineData(""" "server": "127.0.0.1:3130", """, "server")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": [ "127.0.0.1/32", "10.0.0.1/8" ] } }, """, "server.proxy_protocol.trusted[1]")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": [ "127.0.0.1" ] } }, """, "server.proxy_protocol.trusted[0]")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": [ "::1/129" ] } }, """, "server.proxy_protocol.trusted[0]")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": [ 127 ] } }, """, "server.proxy_protocol.trusted[0]")]
+    [InlineData(""" "server": { "proxy_protocol": { "trusted": "127.0.0.1/32" } }, """, "server.proxy_protocol.trusted")]
+    [InlineData(""" "server": { "proxy_protocol": { "trused": [] } }, """, "server.proxy_protocol.trused")]
     [InlineData(""" "allowed_ports": [ 0 ], """, "allowed_ports[0]")]
     [InlineData(""" "allowed_ports": [ 443, 70000 ], """, "allowed_ports[1]")]
     [InlineData(""" "allowed_ports": [ "443" ], """, "allowed_ports[0]")]
@@ -342,6 +348,23 @@ public sealed class ConfigLoaderTests
         var error = Assert.Single(errors);
         Assert.Equal(path, error.Path);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("10.200.0.9", true)]
+    [InlineData("127.0.0.2", false)]
+    [InlineData("11.0.0.1", false)]
+    [InlineData("::2", false)]
+    public void ProxyProtocolTrusted_CidrList_TrustsItsPeersOnly(string peer, bool trusted)
+    {
+        var config = ConfigLoader.Parse(WithUpstreams("", """ "server": { "proxy_protocol": { "trusted": [ "127.0.0.1/32", "::1/128", "10.0.0.0/8" ] } }, """));
+
+        Assert.Equal(3, config.Server.ProxyProtocol.Trusted.Count);
+        Assert.Equal(trusted, config.Server.ProxyProtocol.Trusts(System.Net.IPAddress.Parse(peer)));
+        Assert.False(new ProxyProtocolConfig().Trusts(System.Net.IPAddress.Loopback));
     }
 
     [Fact]
