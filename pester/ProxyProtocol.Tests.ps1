@@ -42,7 +42,7 @@ BeforeAll {
     } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
     $proxy = Start-NetDriftProxy -Name 'pp' -Config $config
 
-    $ports = @{ v1 = Get-FreePort; v2 = Get-FreePort }
+    $ports = @{ v1 = Get-FreePort; v2 = Get-FreePort; ready = Get-FreePort }
     $haproxyConfig = Join-Path $TestDrive 'haproxy.cfg'
     @"
 global
@@ -52,6 +52,9 @@ defaults
     timeout connect 5s
     timeout client 30s
     timeout server 30s
+frontend ready
+    bind 127.0.0.1:$($ports.ready)
+    tcp-request connection reject
 frontend v1
     bind 127.0.0.1:$($ports.v1)
     default_backend netdrift-v1
@@ -66,10 +69,11 @@ backend netdrift-v2
     $haproxyLog = Join-Path $TestDrive 'haproxy.log'
     $haproxy = Start-Process -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $haproxyConfig) -PassThru `
         -RedirectStandardOutput $haproxyLog -RedirectStandardError "$haproxyLog.err"
-    foreach ($port in $ports.Values) {
-        Wait-Until { $c = [Net.Sockets.TcpClient]::new(); try { $c.Connect('127.0.0.1', $port); $true } catch { $false } finally { $c.Dispose() } } `
-            -Timeout 10 -Because "HAProxy listens on $port"
-    }
+    # Readiness on a frontend that forwards nothing: a probe through v1 or v2 would reach NetDrift
+    # as a client of its own and could count against the limits the tests read. HAProxy binds all
+    # frontends before it accepts on any.
+    Wait-Until { $c = [Net.Sockets.TcpClient]::new(); try { $c.Connect('127.0.0.1', $ports.ready); $true } catch { $false } finally { $c.Dispose() } } `
+        -Timeout 10 -Because "HAProxy listens on $($ports.ready)"
 }
 
 AfterAll {
