@@ -28,22 +28,4 @@ public sealed class RoutingLogTests
         Assert.Contains($"127.0.0.1:{closed} failed (Refused", route, StringComparison.Ordinal);
         Assert.EndsWith($"served by {good.Name}", route, StringComparison.Ordinal);
     }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
-
-        public IReadOnlyList<string> Messages => _messages.ToArray();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _messages.Enqueue(formatter(state, exception));
-
-        public void Dispose() { }
-    }
 }
