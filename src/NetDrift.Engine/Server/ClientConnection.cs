@@ -15,7 +15,7 @@ internal sealed class ClientConnection
     {
         Id = id;
         Socket = socket;
-        PeerAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        PeerAddress = Unmapped((socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         _remoteAddress = PeerAddress;
         AcceptedAt = Environment.TickCount64;
     }
@@ -34,8 +34,15 @@ internal sealed class ClientConnection
     public IPAddress RemoteAddress
     {
         get => Volatile.Read(ref _remoteAddress);
-        internal set => Volatile.Write(ref _remoteAddress, value);
+        internal set => Volatile.Write(ref _remoteAddress, Unmapped(value));
     }
+
+    /// <summary>
+    /// An IPv4 client of a dual-mode listener arrives as ::ffff:a.b.c.d; as a.b.c.d it is the same
+    /// client (one per-client count, one sticky key, one throttle) whether it comes directly or
+    /// through a balancer whose PROXY header carries plain IPv4.
+    /// </summary>
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>When it was accepted (Environment.TickCount64): the first head's header timeout runs from here.</summary>
     public long AcceptedAt { get; }
