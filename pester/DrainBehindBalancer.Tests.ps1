@@ -44,20 +44,6 @@ BeforeAll {
         if ($first -ge 0) { $Seen[$first..($Seen.Count - 1)] | Where-Object { $_ -notin @('503', '000') } }
     }
 
-    function Start-Pwsh([string] $Script) {
-        # pwsh.dll itself, not the `dotnet pwsh` tool shim: the signal must reach the real process.
-        $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
-        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', "`$PSStyle.OutputRendering = 'PlainText'; $Script")) {
-            $psi.ArgumentList.Add($a)
-        }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($psi)
-        $process.StandardInput.Close()
-        $process
-    }
 }
 
 AfterAll {
@@ -106,15 +92,9 @@ Describe 'Stop-NetDriftProxy behind a balancer' {
 Describe 'Start-NetDriftProxy -Wait behind a balancer' {
     It 'answers /healthz 503 after SIGTERM during the shutdown delay, then drains and exits 0' {
         if ($IsWindows) { Set-ItResult -Skipped -Because 'SIGTERM is a POSIX signal'; return }
-        $child = Start-Pwsh "Import-Module '$manifest'; Start-NetDriftProxy -Config '$(New-DelayConfig 2)' -LogLevel Warning -Wait | Format-List Port"
+        $child = Start-ChildPwsh "Import-Module '$manifest'; Start-NetDriftProxy -Config '$(New-DelayConfig 2)' -LogLevel Warning -Wait | Format-List Port"
         try {
-            $port = $null
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (-not $port -and [DateTime]::UtcNow -lt $deadline) {
-                $line = $child.StandardOutput.ReadLine()
-                if ($null -eq $line) { break }
-                if ($line -match '^Port\s*:\s*(\d+)') { $port = [int]$Matches[1] }
-            }
+            $port = Read-ChildProxyPort $child
             $port | Should -BeGreaterThan 0 -Because 'the child prints its ProxyInfo before waiting'
             Get-HealthzStatus $port | Should -Be '200'
 

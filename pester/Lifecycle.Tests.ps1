@@ -10,17 +10,6 @@ BeforeAll {
     $origin = Start-TestOrigin
     $needsNamespace = 'the Go template listens on the fixed port 3130 and its upstreams on 3025/3026: run inside the private network namespace of build.ps1 Test so nothing else holds them'
 
-    function Start-Pwsh {
-        param([Parameter(Mandatory)][string] $Script)
-        # pwsh.dll itself, not the `dotnet pwsh` tool shim: signals must reach the real process.
-        $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
-        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', "`$PSStyle.OutputRendering = 'PlainText'; $Script")) { $psi.ArgumentList.Add($a) }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $psi.WorkingDirectory = $repoRoot
-        [Diagnostics.Process]::Start($psi)
-    }
 }
 
 AfterAll {
@@ -89,15 +78,9 @@ Describe 'Start-NetDriftProxy -Wait' {
     It 'serves until SIGTERM, then drains and exits cleanly' {
         if ($IsWindows) { Set-ItResult -Skipped -Because 'SIGTERM is a POSIX signal'; return }
         $faulty = Start-FaultyProxy -Name 'wait-up'
-        $child = Start-Pwsh "Import-Module '$manifest'; Start-NetDriftProxy -Listen 127.0.0.1:0 -Upstream '$($faulty.Url)' -LogLevel Warning -Wait | Format-List Port"
+        $child = Start-ChildPwsh -WorkingDirectory $repoRoot "Import-Module '$manifest'; Start-NetDriftProxy -Listen 127.0.0.1:0 -Upstream '$($faulty.Url)' -LogLevel Warning -Wait | Format-List Port"
         try {
-            $port = $null
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (-not $port -and [DateTime]::UtcNow -lt $deadline) {
-                $line = $child.StandardOutput.ReadLine()
-                if ($null -eq $line) { break }
-                if ($line -match '^Port\s*:\s*(\d+)') { $port = [int]$Matches[1] }
-            }
+            $port = Read-ChildProxyPort $child
             $port | Should -BeGreaterThan 0 -Because 'the child prints its ProxyInfo before waiting'
             (Test-NetDriftTunnel -Proxy "http://127.0.0.1:$port" -Target "127.0.0.1:$($origin.Port)").Status | Should -Be 200
             $child.HasExited | Should -BeFalse -Because '-Wait keeps serving'
@@ -127,7 +110,7 @@ foreach (`$port in `$p.Port, `$f.Port) {
     try { `$c.Connect('127.0.0.1', `$port); 'OPEN' } catch { 'CLOSED' } finally { `$c.Dispose() }
 }
 "@
-        $child = Start-Pwsh $script
+        $child = Start-ChildPwsh -WorkingDirectory $repoRoot $script
         $output = $child.StandardOutput.ReadToEnd()
         $child.WaitForExit(30000) | Should -BeTrue
         ($output -split "`n" | Where-Object { $_ -match 'OPEN|CLOSED' } | ForEach-Object Trim) | Should -Be @('CLOSED', 'CLOSED')

@@ -15,20 +15,6 @@ BeforeAll {
         try { $client.Connect('127.0.0.1', $Port); $true } catch { $false } finally { $client.Dispose() }
     }
 
-    function Start-Pwsh([string] $Script) {
-        # pwsh.dll itself, not the `dotnet pwsh` tool shim: the signal must reach the real process.
-        $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
-        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', "`$PSStyle.OutputRendering = 'PlainText'; $Script")) {
-            $psi.ArgumentList.Add($a)
-        }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($psi)
-        $process.StandardInput.Close()
-        $process
-    }
 
     # Lines of a child's stdout until -Until matches them or the time is up. A read still pending
     # then is kept for the next call (a stream allows one read at a time).
@@ -148,7 +134,7 @@ Describe 'Proxy jobs end with their proxy' {
 Describe 'Start-NetDriftProxy -Wait -ShowStatus' {
     It 'prints a one-line status periodically, then drains and exits on SIGTERM' {
         if ($IsWindows) { Set-ItResult -Skipped -Because 'SIGTERM is a POSIX signal'; return }
-        $child = Start-Pwsh "Import-Module '$manifest'; Start-NetDriftProxy -Name 'job-service' -Listen 127.0.0.1:0 -Upstream '$($upstream.Url)' -LogLevel Warning -Wait -ShowStatus -StatusInterval 0:0:0.3 | Format-List Port"
+        $child = Start-ChildPwsh "Import-Module '$manifest'; Start-NetDriftProxy -Name 'job-service' -Listen 127.0.0.1:0 -Upstream '$($upstream.Url)' -LogLevel Warning -Wait -ShowStatus -StatusInterval 0:0:0.3 | Format-List Port"
         try {
             $lines = Read-Lines $child -Seconds 30 -Until { param($l) @($l | Where-Object { $_ -match "^\d\d:\d\d:\d\d NetDrift 'job-service' Running" }).Count -ge 3 }
             $port = ($lines | Where-Object { $_ -match '^Port\s*:\s*(\d+)' } | ForEach-Object { [int]$Matches[1] } | Select-Object -First 1)
@@ -170,7 +156,7 @@ Describe 'Start-NetDriftProxy -Wait -ShowStatus' {
 
     It 'prints no status line unless asked' {
         if ($IsWindows) { Set-ItResult -Skipped -Because 'SIGTERM is a POSIX signal'; return }
-        $child = Start-Pwsh "Import-Module '$manifest'; Start-NetDriftProxy -Name 'job-quiet' -Listen 127.0.0.1:0 -Upstream '$($upstream.Url)' -LogLevel Warning -Wait -StatusInterval 0:0:0.2 | Format-List Port"
+        $child = Start-ChildPwsh "Import-Module '$manifest'; Start-NetDriftProxy -Name 'job-quiet' -Listen 127.0.0.1:0 -Upstream '$($upstream.Url)' -LogLevel Warning -Wait -StatusInterval 0:0:0.2 | Format-List Port"
         try {
             $lines = Read-Lines $child -Seconds 30 -Until { param($l) $l -match 'press Ctrl\+C' }
             $more = Read-Lines $child -Seconds 1.5 -Until { param($l) $false }

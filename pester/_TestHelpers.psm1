@@ -277,5 +277,50 @@ function Install-DebianPackage {
     }
 }
 
+function Start-ChildPwsh {
+    <#
+    .SYNOPSIS
+        Starts pwsh.dll itself (not the `dotnet pwsh` tool shim, so signals reach the real process)
+        running -Command $Script with plain-text output; stdout and stderr redirected, stdin closed.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string] $Script,
+        [string] $WorkingDirectory
+    )
+    $psi = [Diagnostics.ProcessStartInfo]::new((Get-DotNetHost))
+    foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', "`$PSStyle.OutputRendering = 'PlainText'; $Script")) {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    if ($WorkingDirectory) { $psi.WorkingDirectory = $WorkingDirectory }
+    $process = [Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    $process
+}
+
+function Read-ChildProxyPort {
+    <#
+    .SYNOPSIS
+        Reads a child's stdout until its `Start-NetDriftProxy ... | Format-List Port` line; the port,
+        or $null when the child closed its output or printed none within -Seconds.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][Diagnostics.Process] $Process,
+        [int] $Seconds = 30
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        $line = $Process.StandardOutput.ReadLine()
+        if ($null -eq $line) { return $null }
+        if ($line -match '^Port\s*:\s*(\d+)') { return [int]$Matches[1] }
+    }
+    $null
+}
+
 Export-ModuleMember -Function Import-NetDriftUnderTest, Get-DotNetHost, Get-TestPwsh, Test-NetNamespace, Start-TestOrigin,
-    Stop-TestOrigin, Wait-Until, Install-DebianPackage
+    Stop-TestOrigin, Wait-Until, Install-DebianPackage, Start-ChildPwsh, Read-ChildProxyPort

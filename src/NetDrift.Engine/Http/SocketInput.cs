@@ -95,8 +95,9 @@ public sealed class SocketInput : IDisposable
     /// </summary>
     public async ValueTask<(HeadReadStatus Status, int HeadLength)> ReadHeadAsync(int maxBytes, TimeSpan timeout, CancellationToken cancellationToken, bool expectSoon = false)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        // No timeout (the caller's token is the deadline, as for an upstream's answer): no timer to arm.
+        using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline?.CancelAfter(timeout);
         try
         {
             var scanned = 0;
@@ -117,7 +118,7 @@ public sealed class SocketInput : IDisposable
                         return (HeadReadStatus.TooLarge, 0);
                     }
                 }
-                var read = await FillAsync(maxBytes + 1, deadline.Token, expectSoon).ConfigureAwait(false);
+                var read = await FillAsync(maxBytes + 1, deadline?.Token ?? cancellationToken, expectSoon).ConfigureAwait(false);
                 if (read < 0)
                 {
                     return (HeadReadStatus.TooLarge, 0);

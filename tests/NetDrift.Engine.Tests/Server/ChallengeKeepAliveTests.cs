@@ -44,17 +44,19 @@ public sealed class ChallengeKeepAliveTests
         Assert.Equal(1, proxy.Counters.TotalConnections);
     }
 
+    /// <summary>.NET's own client through the proxy with alice's credentials: it sends them only once challenged.</summary>
+    private static HttpClient AliceThrough(NetDrift.Engine.Server.ProxyServer proxy) => new(new SocketsHttpHandler
+    {
+        Proxy = new System.Net.WebProxy(proxy.Url) { Credentials = new System.Net.NetworkCredential("alice", "s3cret") },
+        UseProxy = true,
+    }) { Timeout = TimeSpan.FromSeconds(10) };
+
     [Fact(Timeout = 30_000)]
     public async Task HttpClientWithWebProxyCredentials_FiftyRequests_AtMostTwoConnections()
     {
         await using var upstream = KeepAliveUpstream.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Users);
-        using var handler = new SocketsHttpHandler
-        {
-            Proxy = new System.Net.WebProxy(proxy.Url) { Credentials = new System.Net.NetworkCredential("alice", "s3cret") },
-            UseProxy = true,
-        };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        using var client = AliceThrough(proxy);
 
         for (var i = 0; i < 50; i++)
         {
@@ -71,12 +73,7 @@ public sealed class ChallengeKeepAliveTests
     {
         await using var upstream = KeepAliveUpstream.Start();
         await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Users);
-        using var handler = new SocketsHttpHandler
-        {
-            Proxy = new System.Net.WebProxy(proxy.Url) { Credentials = new System.Net.NetworkCredential("alice", "s3cret") },
-            UseProxy = true,
-        };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        using var client = AliceThrough(proxy);
 
         for (var i = 0; i < 50; i++)
         {
