@@ -35,7 +35,7 @@ internal sealed class UpstreamConnectors
         var config = upstream.Config;
         if (IsSocks5(config) && target is not null)
         {
-            // A SOCKS5 connection is a tunnel to one origin: never pooled (its key matches nothing).
+            // A SOCKS5 connection is a tunnel to one origin: never pooled (the empty key makes the pool close it).
             return new ValueTask<UpstreamDial>(Socks5TunnelAsync(config, target, deadline, stopping));
         }
         if (pooledAllowed && upstream.Connections.TryTake(PoolKey(config)) is { } idle)
