@@ -1,0 +1,37 @@
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Upstreams;
+
+namespace NetDrift.Engine.Sources;
+
+/// <summary>
+/// Which upstreams the pool should hold once sources are counted: the configured ones (or, after a
+/// refresh, every active upstream that did not come from a source, so Add-NetDriftUpstream's stay)
+/// followed by the sources' lists. The pool's own diff (<see cref="LivePool.Apply(IReadOnlyList{UpstreamConfig})"/>)
+/// then joins, keeps and drains. Callers hold the reconfiguration lock.
+/// </summary>
+internal sealed class SourcedUpstreams(UpstreamSources sources) : IDisposable
+{
+    private HashSet<string> _fromSources = new(StringComparer.OrdinalIgnoreCase);
+
+    public UpstreamSources Sources => sources;
+
+    /// <summary>The pool for <paramref name="config"/>: its upstreams, then its sources' (sources re-configured first).</summary>
+    public IReadOnlyList<UpstreamConfig> For(NetDriftConfig config)
+    {
+        sources.Configure(config.UpstreamSources);
+        return Join(config.UpstreamProxies);
+    }
+
+    /// <summary>The pool after a refresh: every active upstream not from a source, then the sources' lists.</summary>
+    public IReadOnlyList<UpstreamConfig> AfterRefresh(UpstreamPool pool) =>
+        Join([.. pool.All.Where(u => u.State == UpstreamState.Active && !_fromSources.Contains(u.Name)).Select(u => u.Config)]);
+
+    public void Dispose() => sources.Dispose();
+
+    private List<UpstreamConfig> Join(IReadOnlyList<UpstreamConfig> own)
+    {
+        var listed = sources.Upstreams(own.Select(u => u.Name));
+        _fromSources = new HashSet<string>(listed.Select(u => u.Name), StringComparer.OrdinalIgnoreCase);
+        return [.. own, .. listed];
+    }
+}
