@@ -97,6 +97,9 @@ public sealed class HttpSourceTests
 
         Assert.Empty(proxy.SourceErrors);
         Assert.Equal(["10.0.0.2:3128"], Active(proxy));
+        // The URL's credentials went as Basic auth (HttpClient drops a URL's user part on its own).
+        Assert.Contains("Authorization: " + ProxyClient.Basic("reader", "ListPass1"), list.LastHead, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("?key=ListKey2", list.LastHead, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,6 +18,9 @@ internal sealed class UpstreamListServer : LoopbackServer
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The head of the last request answered.</summary>
+    public string LastHead { get; private set; } = "";
+
     public string Url => $"http://127.0.0.1:{Port}/list.txt";
 
     protected override async Task HandleAsync(Socket socket)
@@ -35,6 +38,7 @@ internal sealed class UpstreamListServer : LoopbackServer
         }
         var body = Encoding.UTF8.GetBytes(Body);
         var head = $"HTTP/1.1 {Status} X\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        LastHead = received.ToString();
         Interlocked.Increment(ref _requests);
         await socket.SendAsync(Encoding.ASCII.GetBytes(head).Concat(body).ToArray(), SocketFlags.None, Stopping);
         socket.Shutdown(SocketShutdown.Send);
