@@ -54,21 +54,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
     {
         lock (_lock)
         {
-            var current = pool.Current;
-            var before = current.All.Where(u => u.State == UpstreamState.Active).Select(u => u.Config).ToArray();
-            var after = sourced.AfterRefresh(current);
-            var removed = pool.Apply(after);
-            foreach (var upstream in removed)
-            {
-                proxy.TryFinishDraining(upstream);
-            }
-            // Two configs that differ only in their upstreams: ConfigDiff names exactly the upstream changes.
-            var changes = ConfigDiff.Compute(new NetDriftConfig { UpstreamProxies = before }, new NetDriftConfig { UpstreamProxies = after });
-            foreach (var change in changes)
-            {
-                ProxyLog.ConfigChanged(proxy.Logger, change.Kind, change.Scope, change.Name, change.Detail);
-            }
-            return changes;
+            return sourced.ApplyRefreshed(pool, proxy.TryFinishDraining, proxy.Logger);
         }
     }
 

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Logging;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Sources;
@@ -23,8 +25,30 @@ internal sealed class SourcedUpstreams(UpstreamSources sources) : IDisposable
     }
 
     /// <summary>The pool after a refresh: every active upstream not from a source, then the sources' lists.</summary>
-    public IReadOnlyList<UpstreamConfig> AfterRefresh(UpstreamPool pool) =>
+    private List<UpstreamConfig> AfterRefresh(UpstreamPool pool) =>
         Join([.. pool.All.Where(u => u.State == UpstreamState.Active && !_fromSources.Contains(u.Name)).Select(u => u.Config)]);
+
+    /// <summary>
+    /// Applies the sources' current lists to <paramref name="pool"/> with its one diff: new ones join,
+    /// unchanged ones keep their state, missing ones drain. Returns (and logs) the upstream changes.
+    /// </summary>
+    public IReadOnlyList<ConfigChange> ApplyRefreshed(LivePool pool, Action<Upstream> finishDraining, ILogger logger)
+    {
+        var current = pool.Current;
+        var before = current.All.Where(u => u.State == UpstreamState.Active).Select(u => u.Config).ToArray();
+        var after = AfterRefresh(current);
+        foreach (var upstream in pool.Apply(after))
+        {
+            finishDraining(upstream);
+        }
+        // Two configs that differ only in their upstreams: ConfigDiff names exactly the upstream changes.
+        var changes = ConfigDiff.Compute(new NetDriftConfig { UpstreamProxies = before }, new NetDriftConfig { UpstreamProxies = after });
+        foreach (var change in changes)
+        {
+            ProxyLog.ConfigChanged(logger, change.Kind, change.Scope, change.Name, change.Detail);
+        }
+        return changes;
+    }
 
     public void Dispose() => sources.Dispose();
 
