@@ -46,8 +46,12 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
     }
 
     /// <summary>Reads every upstream source now and applies the lists that changed; returns the upstream changes.</summary>
-    public async Task<IReadOnlyList<ConfigChange>> RefreshSourcesAsync(CancellationToken cancellationToken) =>
-        await sourced.Sources.RefreshAsync(cancellationToken).ConfigureAwait(false) ? ApplySources() : [];
+    public async Task<IReadOnlyList<ConfigChange>> RefreshSourcesAsync(CancellationToken cancellationToken)
+    {
+        await sourced.Sources.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        // Also a list a timer's refresh read but has not applied yet: the caller sees it in the pool on return.
+        return sourced.HasUnapplied ? ApplySources() : [];
+    }
 
     /// <summary>Applies the sources' current lists to the pool through the one pool diff (removed ones drain).</summary>
     public IReadOnlyList<ConfigChange> ApplySources()

@@ -14,8 +14,12 @@ namespace NetDrift.Engine.Sources;
 internal sealed class SourcedUpstreams(UpstreamSources sources) : IDisposable
 {
     private HashSet<string> _fromSources = new(StringComparer.OrdinalIgnoreCase);
+    private long _appliedVersion = -1;
 
     public UpstreamSources Sources => sources;
+
+    /// <summary>True when a list changed since the pool last took them (a timer's refresh may be applying it right now).</summary>
+    public bool HasUnapplied => Interlocked.Read(ref _appliedVersion) != sources.Version;
 
     /// <summary>The pool for <paramref name="config"/>: its upstreams, then its sources' (sources re-configured first).</summary>
     public IReadOnlyList<UpstreamConfig> For(NetDriftConfig config)
@@ -34,6 +38,11 @@ internal sealed class SourcedUpstreams(UpstreamSources sources) : IDisposable
     /// </summary>
     public IReadOnlyList<ConfigChange> ApplyRefreshed(LivePool pool, Action<Upstream> finishDraining, ILogger logger)
     {
+        if (!HasUnapplied)
+        {
+            // Both a timer's refresh and Update-NetDriftConfig may come for the same change.
+            return [];
+        }
         var current = pool.Current;
         var before = current.All.Where(u => u.State == UpstreamState.Active).Select(u => u.Config).ToArray();
         var after = AfterRefresh(current);
@@ -54,6 +63,7 @@ internal sealed class SourcedUpstreams(UpstreamSources sources) : IDisposable
 
     private List<UpstreamConfig> Join(IReadOnlyList<UpstreamConfig> own)
     {
+        Interlocked.Exchange(ref _appliedVersion, sources.Version);
         var listed = sources.Upstreams(own.Select(u => u.Name));
         _fromSources = new HashSet<string>(listed.Select(u => u.Name), StringComparer.OrdinalIgnoreCase);
         return [.. own, .. listed];

@@ -18,6 +18,7 @@ internal sealed class UpstreamSources : IDisposable
     private readonly UpstreamListFetcher _fetcher;
     private UpstreamSourceState[] _states = [];
     private bool _timersRunning;
+    private long _version;
     private bool _disposed;
 
     public UpstreamSources(IReadOnlyList<UpstreamSourceConfig> sources, TimeProvider time, ILogger logger, UpstreamListFetcher fetcher)
@@ -34,6 +35,9 @@ internal sealed class UpstreamSources : IDisposable
     /// <summary>The list of <paramref name="source"/>'s text, with its tag and weight; each upstream's note says where it came from.</summary>
     public static UpstreamList Parse(string text, UpstreamSourceConfig source) =>
         UpstreamListParser.Parse(text, source.Tag, source.Weight, $"from {source.Location}");
+
+    /// <summary>Goes up whenever a source's list changes, so a caller can tell whether it applied the latest lists.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>One entry per failing source, in config order.</summary>
     public IReadOnlyList<SourceError> Errors
@@ -176,6 +180,10 @@ internal sealed class UpstreamSources : IDisposable
             var hadError = state.Error is not null;
             state.Error = null;
             var changed = state.Accept(text, list);
+            if (changed)
+            {
+                Interlocked.Increment(ref _version);
+            }
             if (changed || hadError)
             {
                 SourceLog.Loaded(_logger, state.Config.Location, list.Upstreams.Count);
