@@ -38,17 +38,18 @@ internal sealed class LoadLoop(LoadSettings settings)
         {
             await Task.Delay(untilCounting);
         }
-        var cpuStart = ProcessCpu.Start(settings.CpuPids);
+        var window = CpuWindow.Start(settings.CpuPids, settings.RigPids);
         await Task.WhenAll(workers);
         var seconds = Stopwatch.GetElapsedTime(countFrom).TotalSeconds;
-        var cpu = ProcessCpu.Since(cpuStart, settings.CpuPids);
+        var cpu = window.Stop();
 
         var completed = Interlocked.Read(ref _completed);
         return new LoadReport(
             mode, completed, _errors.Total, _errors.ToDictionary(), Math.Round(seconds, 3), Math.Round(completed / seconds, 1),
             Report.Round(_latencies.QuantileMs(0.50), 3), Report.Round(_latencies.QuantileMs(0.90), 3),
             Report.Round(_latencies.QuantileMs(0.99), 3), Report.Round(_latencies.MaxMs, 3),
-            Report.Round(cpu, 3), Report.Ratio(completed, cpu, 1), settings.Concurrency, keepAlive);
+            Report.Round(cpu.Front, 3), Report.Ratio(completed, cpu.Front, 1), Report.Round(cpu.Rig, 3), Math.Round(cpu.LoadGen, 3),
+            Math.Round(cpu.Machine, 3), Math.Round(cpu.WindowSeconds, 3), Environment.ProcessorCount, settings.Concurrency, keepAlive);
     }
 
     private async Task WorkAsync(ILoadWorker worker, long countFrom, long stopAt)
