@@ -36,7 +36,6 @@ public sealed class UpstreamAddress
             ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
-        Tunnel.InlineCompletions.Prefer(socket);
         return socket;
     }
 

@@ -5,7 +5,6 @@ using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Net;
 using NetDrift.Engine.Stats;
-using NetDrift.Engine.Tunnel;
 
 namespace NetDrift.Engine.Server;
 
@@ -138,7 +137,6 @@ internal sealed class ProxyListener
                 ProxyLog.AcceptResumed(_context.Logger, _context.Name, failures);
             }
             client.NoDelay = true;
-            InlineCompletions.Prefer(client);
             _ = ServeAsync(client);
         }
     }
