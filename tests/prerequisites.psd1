@@ -18,13 +18,15 @@
         @{ Name = 'microsocks'; UsedBy = @('pester/Socks5.Tests.ps1') }
         @{ Name = 'python3-requests'; Library = $true; UsedBy = @('pester/RealClients.Tests.ps1') }
         @{ Name = 'apache2-utils'; Commands = @('ab', 'htpasswd'); UsedBy = @('pester/PlainHttp.Tests.ps1', 'perf/Bench/Invoke-ProxyBench.ps1') }
-        @{ Name = 'prometheus'; Commands = @('promtool'); UsedBy = @('pester/Metrics.Tests.ps1') }
+        @{ Name = 'prometheus'; Commands = @('promtool'); UsedBy = @('pester/Deploy.Tests.ps1', 'pester/Metrics.Tests.ps1') }
         @{ Name = 'chromium'; UsedBy = @('pester/StatsPage.Tests.ps1') }
         @{ Name = 'tmux'; UsedBy = @('pester/Watch.Tests.ps1') }
         @{ Name = 'util-linux'; Commands = @('prlimit'); UsedBy = @('pester/Lifecycle.Tests.ps1') }
-        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/ProxyProtocol.Tests.ps1') }
+        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/Deploy.Tests.ps1', 'pester/ProxyProtocol.Tests.ps1') }
+        @{ Name = 'systemd'; Commands = @('systemd-analyze'); UsedBy = @('pester/Deploy.Tests.ps1') }
         # Bench and Fuzz run with the network: their scripts install these themselves.
         @{ Name = 'squid'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
+        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
         @{ Name = 'afl++'; Commands = @('afl-fuzz'); UsedBy = @('tests/NetDrift.Fuzz/Invoke-Fuzz.ps1') }
     )
 }

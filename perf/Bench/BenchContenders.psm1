@@ -1,8 +1,11 @@
 # The front proxies the benchmark compares, each started fresh from a config written here, all
 # over the same three upstreams. A contender is a hashtable: Name, Port, Process (null for
-# direct), User/Password the clients send, and Plain (whether it forwards absolute-form HTTP).
+# direct), User/Password the clients send (null: no client auth), and Plain (whether it forwards
+# absolute-form HTTP). With -Auth the fronts that can check client Basic auth do (NetDrift, Squid,
+# the Go NetDrift); HAProxy in TCP mode and direct cannot, so they have no auth-on rows.
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'BenchProcesses.psm1')
+Import-Module (Join-Path $PSScriptRoot 'BenchServiceLaunch.psm1')
 
 function Get-FreePort {
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
@@ -24,17 +27,29 @@ function Start-Contender {
     .SYNOPSIS
         Starts one contender in front of the upstreams; returns its description.
     .PARAMETER Setup
-        Name, UpstreamPorts, UpstreamUser/UpstreamPassword, ClientUser/ClientPassword, WorkDir,
-        MaxConnections, ModuleManifest, GoNetDrift.
+        ClientUser/ClientPassword, WorkDir, MaxConnections, FileLimit, UnitPath (deploy/netdrift.service),
+        ModuleDir (a folder holding the NetDrift module folder), GoNetDrift, Variants (name -> @{ ModuleDir; Environment }).
+    .PARAMETER Upstreams
+        What Start-BenchUpstreams returned: Ports, User, Password.
     #>
-    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Setup)
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [Parameter(Mandatory)] [hashtable] $Setup,
+        [Parameter(Mandatory)] [hashtable] $Upstreams,
+        [switch] $Auth
+    )
+    if ($Auth -and -not (Test-ContenderAuth $Name)) { throw "$Name cannot check client credentials." }
     $dir = Join-Path $Setup.WorkDir $Name
     $null = New-Item -ItemType Directory -Path $dir -Force
     $log = Join-Path $dir 'stderr.log'
+    $clientUser = if ($Auth) { $Setup.ClientUser } else { $null }
+    $clientPassword = if ($Auth) { $Setup.ClientPassword } else { $null }
+    $Setup = $Setup.Clone()
+    $Setup.UpstreamPorts = $Upstreams.Ports
     switch ($Name) {
         'direct' {
             # The cost floor: the client talks to one upstream itself.
-            return @{ Name = $Name; Port = $Setup.UpstreamPorts[0]; Process = $null; User = $Setup.UpstreamUser; Password = $Setup.UpstreamPassword; Plain = $true }
+            return @{ Name = $Name; Port = $Setup.UpstreamPorts[0]; Process = $null; User = $Upstreams.User; Password = $Upstreams.Password; Plain = $true }
         }
         'haproxy' {
             # A pure L4 balancer: the client's CONNECT and credentials pass through to an upstream.
@@ -50,7 +65,7 @@ function Start-Contender {
                 'backend upstreams', '    balance roundrobin') + $servers)
             $process = Start-BenchProcess -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             Wait-PortOpen $port 'HAProxy'
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.UpstreamUser; Password = $Setup.UpstreamPassword; Plain = $true }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $Upstreams.User; Password = $Upstreams.Password; Plain = $true }
         }
         'squid' {
             # Squid as users deploy it in front of a pool: its own Basic auth, the upstreams as
@@ -59,65 +74,81 @@ function Start-Contender {
             $passwords = Join-Path $dir 'htpasswd'
             & htpasswd -b -c $passwords $Setup.ClientUser $Setup.ClientPassword 2>$null
             if ($LASTEXITCODE -ne 0) { throw 'htpasswd failed.' }
+            $login = if ($Upstreams.User) { " login=$($Upstreams.User):$($Upstreams.Password)" } else { '' }
             $peers = for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
-                "cache_peer 127.0.0.1 parent $($Setup.UpstreamPorts[$i]) 0 no-query no-digest no-netdb-exchange round-robin login=$($Setup.UpstreamUser):$($Setup.UpstreamPassword) name=u$i"
+                "cache_peer 127.0.0.1 parent $($Setup.UpstreamPorts[$i]) 0 no-query no-digest no-netdb-exchange round-robin$login name=u$i"
             }
+            $access = if ($Auth) {
+                @("auth_param basic program /usr/lib/squid/basic_ncsa_auth $passwords",
+                    'auth_param basic children 2 startup=2', 'auth_param basic credentialsttl 8 hours',
+                    'acl authed proxy_auth REQUIRED', 'http_access allow authed', 'http_access deny all')
+            } else { @('http_access allow localhost', 'http_access deny all') }
             $config = Join-Path $dir 'squid.conf'
             Set-Content -LiteralPath $config -Value (@(
                 "http_port 127.0.0.1:$port",
                 "pid_filename $dir/squid.pid", "cache_log $dir/cache.log", 'access_log none', "coredump_dir $dir",
                 'cache deny all', 'cache_mem 0 MB', "max_filedescriptors $($Setup.FileLimit)",
-                'shutdown_lifetime 1 seconds', 'via off', 'forwarded_for delete', 'client_db off',
-                "auth_param basic program /usr/lib/squid/basic_ncsa_auth $passwords",
-                'auth_param basic children 2 startup=2', 'auth_param basic credentialsttl 8 hours',
-                'acl authed proxy_auth REQUIRED', 'http_access allow authed', 'http_access deny all',
+                'shutdown_lifetime 1 seconds', 'via off', 'forwarded_for delete', 'client_db off') + $access + @(
                 'never_direct allow all') + $peers)
             # squid drops to the 'proxy' user: it must be able to write its log and pid file here.
             & chmod -R a+rwX $dir
             $process = Start-BenchProcess -FilePath (Get-Command squid).Source -ArgumentList @('-N', '-f', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             Wait-PortOpen $port 'Squid'
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $true }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = $true }
         }
-        { $_ -in 'netdrift', 'go-netdrift' } {
+        { $_ -like 'netdrift*' -or $_ -eq 'go-netdrift' } {
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
-            $upstreams = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
-                [ordered]@{ url = "http://$($Setup.UpstreamUser):$($Setup.UpstreamPassword)@127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
+            $upstreamList = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
+                $credentials = if ($Upstreams.User) { "$($Upstreams.User):$($Upstreams.Password)@" } else { '' }
+                [ordered]@{ url = "http://${credentials}127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
             })
             # The Go program's own config format, which NetDrift reads as it is; NetDrift gets its
             # limits raised to the benchmark's scale.
             $settings = [ordered]@{
                 server = [ordered]@{ name = 'bench'; listen_address = "127.0.0.1:$port"; stats_endpoint = '/stats' }
-                authentication = [ordered]@{ enabled = $true; users = @([ordered]@{ username = $Setup.ClientUser; password = $Setup.ClientPassword }) }
-                upstream_proxies = $upstreams
+                authentication = [ordered]@{ enabled = [bool]$Auth; users = @([ordered]@{ username = $Setup.ClientUser; password = $Setup.ClientPassword }) }
+                upstream_proxies = $upstreamList
                 upstream_timeout = 10
                 health_check = [ordered]@{ enabled = $false }
             }
-            if ($Name -eq 'netdrift') {
+            if ($Name -ne 'go-netdrift') {
                 $settings.load_balancing = 'round-robin'
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
             }
             $settings | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $config
-            if ($Name -eq 'netdrift') {
-                # As users run it: the module in pwsh, the proxy in that process.
+            if ($Name -ne 'go-netdrift') {
+                # As deploy/netdrift.service runs it: the unit's pwsh arguments and Environment=,
+                # the module found on PSModulePath as an installed one is. A variant (an A/B
+                # lever) may bring its own build of the module and change the environment.
+                $variant = if ($Name -ne 'netdrift') { $Setup.Variants[$Name] }
+                if ($Name -ne 'netdrift' -and -not $variant) { throw "Unknown NetDrift variant '$Name'." }
+                $launch = Get-ServiceLaunch -UnitPath $Setup.UnitPath -ConfigPath $config -HomeDirectory $dir
+                $environment = $launch.Environment
+                $moduleDir = if ($variant -and $variant['ModuleDir']) { $variant.ModuleDir } else { $Setup.ModuleDir }
+                $environment['PSModulePath'] = $moduleDir
+                if ($variant -and $variant['Environment']) { foreach ($k in $variant.Environment.Keys) { $environment[$k] = $variant.Environment[$k] } }
                 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-                $script = "Import-Module '$($Setup.ModuleManifest)'; Start-NetDriftProxy -Config '$config' -Wait"
-                $process = Start-BenchProcess -FilePath (Get-Command dotnet).Source -ArgumentList @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $script) -LogPath $log -DrainOutput -WorkingDirectory $dir
+                $process = Start-BenchProcess -FilePath (Get-Command dotnet).Source -ArgumentList (@($pwshDll) + $launch.Arguments) `
+                    -Environment $environment -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             else {
                 $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift') }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = ($Name -ne 'go-netdrift') }
         }
         default { throw "Unknown contender '$Name'." }
     }
 }
 
+# Whether a contender can check client Basic auth (an L4 balancer and no front cannot).
+function Test-ContenderAuth([string] $Name) { $Name -notin 'direct', 'haproxy' }
+
 function Stop-Contender([hashtable] $Contender) {
     Stop-BenchProcess $Contender.Process
 }
 
-Export-ModuleMember -Function Start-Contender, Stop-Contender, Get-FreePort
+Export-ModuleMember -Function Start-Contender, Stop-Contender, Get-FreePort, Wait-PortOpen, Test-ContenderAuth

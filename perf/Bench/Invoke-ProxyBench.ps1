@@ -2,20 +2,29 @@
 <#
 .SYNOPSIS
     NetDrift against HAProxy and Squid (and the Go NetDrift when given), in one run: tunnel rate,
-    plain HTTP rate with keep-alive on and off, throughput with 1 and 8 streams, and idle tunnels.
+    plain HTTP rate with keep-alive on and off, throughput with 1 and 8 streams, and idle tunnels
+    at 2,000 and at the descriptor limit; every case with client auth off and, for the fronts that
+    can check it, on.
 .DESCRIPTION
     Everything on 127.0.0.1: one origin (tests/NetDrift.TestOrigin, the one the Pester suites use)
-    and three upstream proxies (NetDrift.LoadGen processes),
-    and in front of them, one at a time and each started fresh per round:
+    and three upstream proxies that are not NetDrift fronts (perf/Bench/BenchUpstreams.psm1:
+    Debian's tinyproxy for the rate and idle cases, the LoadGen's splice upstreams for the stream
+    cases, where tinyproxy would be the bottleneck), and in front of them, one at a time and each
+    started fresh per round and case group:
       direct      the client talks to one upstream itself: the floor of one hop;
       haproxy     HAProxy 2.6, TCP mode, round-robin over the upstreams (pure L4);
-      squid       Squid 5.7, Basic auth, the upstreams as round-robin cache_peer parents, never_direct;
-      netdrift    NetDrift through the module in pwsh, as users run it;
-      go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo).
+      squid       Squid 5.7, the upstreams as round-robin cache_peer parents, never_direct;
+      netdrift    NetDrift as deploy/netdrift.service launches it (the same pwsh arguments and
+                  Environment=, the module found on PSModulePath);
+      go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo);
+      any name in -Variants: NetDrift with another build of the module or another environment,
+                  for an A/B of one lever in the same run.
     Rounds interleave the contenders (the order rotates); medians go to perf/results/latest.md
-    with ratios to HAProxy and Squid, and every sample to perf/results/latest.json.
-    The load generator reads the front's CPU time from /proc/PID/stat around each measurement.
-    Called by `build.ps1 Bench`; installs haproxy, squid and apache2-utils (htpasswd) when missing.
+    with ratios to HAProxy and Squid, and every sample to perf/results/latest.json. The load
+    generator reads, around each measurement, the CPU time of the front, of the rig (origin and
+    upstreams), of itself and of the whole machine, and the report flags a case the front did not
+    limit.
+    Called by `build.ps1 Bench`; installs haproxy, squid, tinyproxy and apache2-utils when missing.
 #>
 [CmdletBinding()]
 param(
@@ -29,10 +38,18 @@ param(
     [int] $Concurrency = 32,
     [long] $SingleStreamBytes = 2GB,
     [long] $MultiStreamBytes = 256MB,
-    [int] $IdleTunnels = 10000,
+    # The idle case runs at this many tunnels, and again at the descriptor limit.
+    [int] $IdleTunnels = 2000,
+    # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
+    [int] $MaxIdleTunnels = 50000,
     [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift'),
+    # Which case groups run: idle, rate (tunnel and plain), stream.
+    [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
+    [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),
     # A Go NetDrift binary (restyler/netdrift built with `go build ./cmd/proxy`), measured beside.
-    [string] $GoNetDrift
+    [string] $GoNetDrift,
+    # NetDrift variants for an A/B: name -> @{ ModuleManifest = another build; Environment = @{ NAME = value } }.
+    [hashtable] $Variants = @{}
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -40,12 +57,15 @@ $repoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 Import-Module (Join-Path $repoRoot 'pester/_TestHelpers.psm1')
 Import-Module (Join-Path $PSScriptRoot 'BenchProcesses.psm1')
 Import-Module (Join-Path $PSScriptRoot 'BenchContenders.psm1')
+Import-Module (Join-Path $PSScriptRoot 'BenchUpstreams.psm1')
 Import-Module (Join-Path $PSScriptRoot 'BenchReport.psm1')
 
 Install-DebianPackage haproxy
 Install-DebianPackage squid
+Install-DebianPackage tinyproxy
 Install-DebianPackage apache2-utils htpasswd
 if ($GoNetDrift) { $Contenders += 'go-netdrift'; $GoNetDrift = (Resolve-Path $GoNetDrift).Path }
+$Contenders += @($Variants.Keys | Sort-Object)
 # Children run in their own folders: every path they get must be absolute.
 $LoadGen = (Resolve-Path $LoadGen).Path
 $TestOrigin = (Resolve-Path $TestOrigin).Path
@@ -53,13 +73,34 @@ $TestOrigin = (Resolve-Path $TestOrigin).Path
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-bench-$PID"
 $null = New-Item -ItemType Directory -Path $workDir -Force
 $dotnet = (Get-Command dotnet).Source
-# A front holds two sockets per tunnel; the machine's hard limit on descriptors may not allow
-# the requested number (the figure is per tunnel, so fewer tunnels still measure it).
+
+# pwsh finds an installed module on PSModulePath by its folder name: give each build a folder
+# that holds a NetDrift folder (a link to the built module), as an installation would.
+function New-ModuleFolder([string] $Manifest, [string] $Name) {
+    $folder = Join-Path $workDir "modules-$Name"
+    $null = New-Item -ItemType Directory -Path $folder -Force
+    $null = New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'NetDrift') -Target (Split-Path (Resolve-Path $Manifest).Path -Parent)
+    $folder
+}
+$variantSettings = @{}
+foreach ($name in $Variants.Keys) {
+    if ($name -notlike 'netdrift-*') { throw "A variant's name starts with 'netdrift-': $name." }
+    $v = $Variants[$name]
+    $variantSettings[$name] = @{
+        ModuleDir   = if ($v['ModuleManifest']) { New-ModuleFolder $v.ModuleManifest $name } else { $null }
+        Environment = if ($v['Environment']) { $v.Environment } else { @{} }
+    }
+}
+
+# A front holds two sockets per tunnel; the idle case at the limit holds as many as fit under
+# this process's descriptor limit (children inherit it), less room for everything else.
 $fileLimit = Get-BenchFileLimit
-$idleCount = [math]::Min($IdleTunnels, [int][math]::Floor(($fileLimit - 1300) / 2))
+$idleAtLimit = [math]::Min($MaxIdleTunnels, [int][math]::Floor(($fileLimit - 1300) / 2))
+$idleCases = [ordered]@{ 'idle-2000' = [math]::Min($IdleTunnels, $idleAtLimit); 'idle-max' = $idleAtLimit }
 $setup = @{
-    WorkDir = $workDir; ModuleManifest = (Resolve-Path $ModuleManifest).Path; GoNetDrift = $GoNetDrift
-    UpstreamUser = 'bench-up'; UpstreamPassword = 'up-secret-1'; ClientUser = 'bench'; ClientPassword = 'client-secret-1'
+    WorkDir = $workDir; ModuleDir = (New-ModuleFolder $ModuleManifest 'netdrift'); GoNetDrift = $GoNetDrift
+    UnitPath = (Join-Path $repoRoot 'deploy/netdrift.service'); Variants = $variantSettings
+    ClientUser = 'bench'; ClientPassword = 'client-secret-1'
     MaxConnections = [int][math]::Floor(($fileLimit - 1200) / 2); FileLimit = $fileLimit
 }
 
@@ -70,16 +111,19 @@ function Invoke-LoadGen([string[]] $Arguments) {
     $json | ConvertFrom-Json
 }
 
-function Get-CpuPids([hashtable] $Contender) {
-    if ($Contender.Process) { @('--cpu-pids', "$($Contender.Process.Id)") } else { @() }
+# --cpu-pids (the front) and --rig-pids (origin and upstreams) for the load generator.
+function Get-CpuPids([hashtable] $Contender, [hashtable] $Upstreams) {
+    $rig = @(@($origin.Id) + @($Upstreams.Processes | ForEach-Object Id)) -join ','
+    $front = if ($Contender.Process) { @('--cpu-pids', "$($Contender.Process.Id)") } else { @() }
+    $front + @('--rig-pids', $rig)
 }
 
 # Opens the idle tunnels, reads the front's RSS while they are held, then lets them go.
-function Measure-IdleTunnels([hashtable] $Contender, [int] $OriginPort) {
+function Measure-IdleTunnels([hashtable] $Contender, [int] $OriginPort, [int] $Count) {
     $before = Get-ProcessTreeRssKiB $Contender.Process.Id
-    $holder = Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $workDir 'idle.log') -ArgumentList @(
-        $LoadGen, 'idle', '--proxy', "127.0.0.1:$($Contender.Port)", '--user', $Contender.User, '--password', $Contender.Password,
-        '--target', "127.0.0.1:$OriginPort", '--count', "$idleCount", '--concurrency', '200', '--timeout', '120')
+    $holder = Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $workDir 'idle.log') -ArgumentList (@(
+        $LoadGen, 'idle', '--proxy', "127.0.0.1:$($Contender.Port)") + (Get-ClientAuth $Contender) + @(
+        '--target', "127.0.0.1:$OriginPort", '--count', "$Count", '--concurrency', '200', '--timeout', '120'))
     try {
         $result = Read-BenchLine $holder '^\{' -Seconds 180 -What 'the idle tunnel holder' | ConvertFrom-Json
         Start-Sleep -Seconds 1   # let the front settle (GC, lazy allocations) before reading
@@ -93,63 +137,82 @@ function Measure-IdleTunnels([hashtable] $Contender, [int] $OriginPort) {
     $result | Add-Member -NotePropertyName rssPerTunnelKiB -NotePropertyValue $perTunnel -PassThru
 }
 
+function Get-ClientAuth([hashtable] $Contender) {
+    if ($Contender.User) { @('--user', $Contender.User, '--password', $Contender.Password) } else { @() }
+}
+
 $origin = $null
-$upstreams = @()
+$rateUpstreams = $null
+$streamUpstreams = $null
 $samples = [Collections.Generic.List[object]]::new()
 try {
     $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @($TestOrigin, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
     $originPort = [int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1]
-    # One process per upstream: each holds its share of the idle tunnels within the fd limit.
-    $upstreams = foreach ($i in 1..3) {
-        Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $workDir "upstream$i.log") -ArgumentList @(
-            $LoadGen, 'upstreams', '--count', '1', '--user', $setup.UpstreamUser, '--password', $setup.UpstreamPassword)
-    }
-    $setup.UpstreamPorts = @($upstreams | ForEach-Object { [int]((Read-BenchLine $_ '^LISTENING \d+' -What 'an upstream') -split ' ')[1] })
+    $upstreamArgs = @{ WorkDir = $workDir; LoadGen = $LoadGen; MaxClients = $idleAtLimit + 1000 }
+    $rateUpstreams = Start-BenchUpstreams -Kind tinyproxy @upstreamArgs
+    $streamUpstreams = Start-BenchUpstreams -Kind netdrift @upstreamArgs
     $target = "127.0.0.1:$originPort"
-    Write-Host "origin :$originPort, upstreams :$($setup.UpstreamPorts -join ', :'); idle tunnels per contender: $idleCount (descriptor limit $fileLimit)"
+    Write-Host "origin :$originPort, tinyproxy :$($rateUpstreams.Ports -join ', :'), stream upstreams :$($streamUpstreams.Ports -join ', :'); idle tunnels: $($idleCases.Values -join ' and ') (descriptor limit $fileLimit)"
 
     for ($round = 1; $round -le $Rounds; $round++) {
         # Rotate the order each round so no contender always runs first (or last) on a warm machine.
         $order = @($Contenders | Select-Object -Skip (($round - 1) % $Contenders.Count)) + @($Contenders | Select-Object -First (($round - 1) % $Contenders.Count))
         foreach ($name in $order) {
-            Write-Host "round $round/${Rounds}: $name" -ForegroundColor Cyan
-            $contender = Start-Contender -Name $name -Setup $setup
-            try {
-                $auth = @('--proxy', "127.0.0.1:$($contender.Port)", '--user', $contender.User, '--password', $contender.Password)
+            foreach ($authMode in $Auth) {
+                $withAuth = $authMode -eq 'on'
+                if ($withAuth -and -not (Test-ContenderAuth $name)) { continue }
+                $suffix = if ($withAuth) { '-auth' } else { '' }
                 $record = {
                     param([string] $Scenario, $Result)
-                    $samples.Add([pscustomobject]@{ Round = $round; Contender = $name; Scenario = $Scenario; Result = $Result })
+                    $samples.Add([pscustomobject]@{ Round = $round; Contender = $name; Scenario = "$Scenario$suffix"; Result = $Result })
                     $shown = ($Result.PSObject.Properties | Where-Object { $_.Value -is [ValueType] } | ForEach-Object { "$($_.Name)=$([math]::Round([double]$_.Value, 2))" }) -join ' '
-                    Write-Host "  $Scenario $shown"
+                    Write-Host "  $Scenario$suffix $shown"
                 }
-                # Idle first, on a fresh process: the RSS it grows by is the tunnels' alone.
-                if ($contender.Process) {
-                    $null = Invoke-LoadGen (@('tunnel') + $auth + @('--target', $target, '--concurrency', '2', '--duration', '1', '--warmup', '0'))
-                    & $record 'idle' (Measure-IdleTunnels $contender $originPort)
-                }
-                $cpu = Get-CpuPids $contender
-                & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $auth + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
-                if ($contender.Plain) {
-                    foreach ($keepAlive in 'on', 'off') {
-                        $scenario = if ($keepAlive -eq 'on') { 'plain-keepalive' } else { 'plain-close' }
-                        & $record $scenario (Invoke-LoadGen (@('plain') + $auth + @('--url', "http://$target/hello", '--keepalive', $keepAlive,
-                            '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                # Each group on a fresh front: an idle figure is the growth of a process that held nothing before.
+                $groups = @(if ('idle' -in $Cases -and $name -ne 'direct') { $idleCases.Keys }) +
+                    @(if ('rate' -in $Cases) { 'rate' }) + @(if ('stream' -in $Cases) { 'stream' })
+                foreach ($group in $groups) {
+                    Write-Host "round $round/${Rounds}: $name, auth $authMode, $group" -ForegroundColor Cyan
+                    $upstreams = if ($group -eq 'stream') { $streamUpstreams } else { $rateUpstreams }
+                    $contender = Start-Contender -Name $name -Setup $setup -Upstreams $upstreams -Auth:$withAuth
+                    try {
+                        $proxy = @('--proxy', "127.0.0.1:$($contender.Port)") + (Get-ClientAuth $contender)
+                        $cpu = Get-CpuPids $contender $upstreams
+                        if ($group -like 'idle-*') {
+                            $null = Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', '2', '--duration', '1', '--warmup', '0'))
+                            & $record $group (Measure-IdleTunnels $contender $originPort $idleCases[$group])
+                        }
+                        elseif ($group -eq 'rate') {
+                            & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                            # NetDrift's SOCKS5 clients, next to its HTTP figures of the same run (the others here speak HTTP only).
+                            if ($name -eq 'netdrift') {
+                                & $record 'socks5-tunnel' (Invoke-LoadGen (@('tunnel', '--protocol', 'socks5') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                            }
+                            if ($contender.Plain) {
+                                foreach ($keepAlive in 'on', 'off') {
+                                    $scenario = if ($keepAlive -eq 'on') { 'plain-keepalive' } else { 'plain-close' }
+                                    & $record $scenario (Invoke-LoadGen (@('plain') + $proxy + @('--url', "http://$target/hello", '--keepalive', $keepAlive,
+                                        '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                                }
+                            }
+                        }
+                        else {
+                            & $record 'stream-1' (Invoke-LoadGen (@('throughput') + $proxy + @('--target', $target, '--streams', '1', '--bytes', "$SingleStreamBytes") + $cpu))
+                            & $record 'stream-8' (Invoke-LoadGen (@('throughput') + $proxy + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
+                            if ($name -eq 'netdrift') {
+                                & $record 'socks5-stream-8' (Invoke-LoadGen (@('throughput', '--protocol', 'socks5') + $proxy + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
+                            }
+                        }
                     }
-                }
-                & $record 'stream-1' (Invoke-LoadGen (@('throughput') + $auth + @('--target', $target, '--streams', '1', '--bytes', "$SingleStreamBytes") + $cpu))
-                & $record 'stream-8' (Invoke-LoadGen (@('throughput') + $auth + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
-                # NetDrift's SOCKS5 clients, next to its HTTP figures of the same run (the others here speak HTTP only).
-                if ($name -eq 'netdrift') {
-                    & $record 'socks5-tunnel' (Invoke-LoadGen (@('tunnel', '--protocol', 'socks5') + $auth + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
-                    & $record 'socks5-stream-8' (Invoke-LoadGen (@('throughput', '--protocol', 'socks5') + $auth + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
+                    finally { Stop-Contender $contender }
                 }
             }
-            finally { Stop-Contender $contender }
         }
     }
 }
 finally {
-    foreach ($u in $upstreams) { Stop-BenchProcess $u }
+    Stop-BenchUpstreams $rateUpstreams
+    Stop-BenchUpstreams $streamUpstreams
     Stop-BenchProcess $origin
 }
 
@@ -161,17 +224,19 @@ $run = @{
     Rounds = $Rounds; Command = 'dotnet pwsh ./build.ps1 Bench'
 }
 $descriptions = @(
-    "tunnel: $Concurrency concurrent clients, each CONNECT with Basic auth + GET /hello through the tunnel + close, for $Seconds s after 1 s of warm-up; CPU from /proc/PID/stat of the front process and its children.",
+    "tunnel: $Concurrency concurrent clients, each CONNECT + GET /hello through the tunnel + close, for $Seconds s after 1 s of warm-up.",
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
     "socks5-tunnel / socks5-stream-8 (NetDrift only): the tunnel and stream-8 cases with the tunnels opened as SOCKS5 clients (greeting, RFC 1929 login, CONNECT, pipelined).",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
-    "idle: $idleCount tunnels opened and held; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. The count is the requested $IdleTunnels capped by this machine's descriptor limit ($fileLimit per process: two sockets per tunnel in the front).",
-    'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.TestOrigin.'
+    "idle-2000 / idle-max: $($idleCases['idle-2000']) and $($idleCases['idle-max']) tunnels opened and held on a fresh front; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. idle-max is as many as this machine's descriptor limit allows ($fileLimit per process: two sockets per tunnel in the front).",
+    "-auth: the same case with client Basic auth on (NetDrift, Squid, the Go NetDrift; HAProxy in TCP mode and direct cannot check it).",
+    "CPU s: front / rig (origin + upstreams) / load generator / others (the rest of the machine's busy time: other work on a shared machine), from /proc over the measured window. **bound** flags a case where the machine was busy (≥ 85% of $([Environment]::ProcessorCount) cores) and the front was not the largest user: its figure says less about the front than about what shared the cores.",
+    "Upstreams: three Debian tinyproxy processes (rate and idle cases) or three NetDrift.LoadGen splice upstreams (stream cases, where tinyproxy copies at ~120 MB/s); the direct row is the rig's own ceiling. NetDrift runs as deploy/netdrift.service launches it (same pwsh arguments and Environment=)."
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
 $null = New-Item -ItemType Directory -Path $ResultsDir -Force
 Set-Content -LiteralPath (Join-Path $ResultsDir 'latest.md') -Value $report -Encoding utf8NoBOM
-[ordered]@{ run = $run; idleTunnels = $idleCount; samples = $samples; medians = @($medians.Values) } |
+[ordered]@{ run = $run; idleTunnels = $idleCases; samples = $samples; medians = @($medians.Values) } |
     ConvertTo-Json -Depth 8 | Set-Content -LiteralPath (Join-Path $ResultsDir 'latest.json') -Encoding utf8NoBOM
 Remove-Item -Recurse -Force -LiteralPath $workDir -ErrorAction Ignore
 $report | Out-Host

@@ -11,8 +11,10 @@ internal interface ILoadWorker : IDisposable
 
 /// <summary>
 /// Runs a rate test: C workers back to back for warm-up + duration, bounded also by --max counted
-/// operations. Only operations that start after the warm-up count; the front's CPU is read when
-/// the warm-up ends and after the last counted operation. Each operation has its own 10 s timeout.
+/// operations. Only operations that start after the CPU window opens count, and the duration runs
+/// from that moment: on a loaded machine the wake-up at the end of the warm-up comes late, and a
+/// count taken from the planned moment would be set against a shorter CPU window. CPU is read
+/// when the window opens and after the last counted operation. Each operation has its own 10 s timeout.
 /// </summary>
 internal sealed class LoadLoop(LoadSettings settings)
 {
@@ -20,38 +22,40 @@ internal sealed class LoadLoop(LoadSettings settings)
     private readonly ErrorTally _errors = new();
     private long _claimed;
     private long _completed;
+    private long _countFrom = long.MaxValue;
+    private long _stopAt = long.MaxValue;
 
     public async Task<LoadReport> RunAsync(string mode, Func<ILoadWorker> newWorker, bool? keepAlive = null)
     {
-        var begin = Stopwatch.GetTimestamp();
-        var countFrom = begin + ToTimestamp(settings.Warmup);
-        var stopAt = countFrom + ToTimestamp(settings.Duration);
         var workers = new Task[settings.Concurrency];
         for (var i = 0; i < workers.Length; i++)
         {
             var worker = newWorker();
-            workers[i] = Task.Run(() => WorkAsync(worker, countFrom, stopAt));
+            workers[i] = Task.Run(() => WorkAsync(worker));
         }
 
-        var untilCounting = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), countFrom);
-        if (untilCounting > TimeSpan.Zero)
+        if (settings.Warmup > TimeSpan.Zero)
         {
-            await Task.Delay(untilCounting);
+            await Task.Delay(settings.Warmup);
         }
-        var cpuStart = ProcessCpu.Start(settings.CpuPids);
+        var window = CpuWindow.Start(settings.CpuPids, settings.RigPids);
+        var countFrom = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _stopAt, countFrom + ToTimestamp(settings.Duration));
+        Volatile.Write(ref _countFrom, countFrom);
         await Task.WhenAll(workers);
         var seconds = Stopwatch.GetElapsedTime(countFrom).TotalSeconds;
-        var cpu = ProcessCpu.Since(cpuStart, settings.CpuPids);
+        var cpu = window.Stop();
 
         var completed = Interlocked.Read(ref _completed);
         return new LoadReport(
             mode, completed, _errors.Total, _errors.ToDictionary(), Math.Round(seconds, 3), Math.Round(completed / seconds, 1),
             Report.Round(_latencies.QuantileMs(0.50), 3), Report.Round(_latencies.QuantileMs(0.90), 3),
             Report.Round(_latencies.QuantileMs(0.99), 3), Report.Round(_latencies.MaxMs, 3),
-            Report.Round(cpu, 3), Report.Ratio(completed, cpu, 1), settings.Concurrency, keepAlive);
+            Report.Round(cpu.Front, 3), Report.Ratio(completed, cpu.Front, 1), Report.Round(cpu.Rig, 3), Math.Round(cpu.LoadGen, 3),
+            Math.Round(cpu.Machine, 3), Math.Round(cpu.WindowSeconds, 3), Environment.ProcessorCount, settings.Concurrency, keepAlive);
     }
 
-    private async Task WorkAsync(ILoadWorker worker, long countFrom, long stopAt)
+    private async Task WorkAsync(ILoadWorker worker)
     {
         using var timeout = new OperationTimeout(OperationTimeout.Default);
         using (worker)
@@ -60,11 +64,11 @@ internal sealed class LoadLoop(LoadSettings settings)
             while (true)
             {
                 var start = Stopwatch.GetTimestamp();
-                if (start >= stopAt)
+                if (start >= Volatile.Read(ref _stopAt))
                 {
                     break;
                 }
-                var counted = start >= countFrom;
+                var counted = start >= Volatile.Read(ref _countFrom);
                 if (counted && Interlocked.Increment(ref _claimed) > settings.MaxOperations)
                 {
                     break;

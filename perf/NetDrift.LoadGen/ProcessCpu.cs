@@ -27,6 +27,28 @@ internal static class ProcessCpu
     public static double? Since(double? start, IReadOnlyCollection<int> roots) =>
         start is null ? null : Math.Max(0, ReadSeconds(roots) - start.Value);
 
+    /// <summary>
+    /// CPU seconds the whole machine spent busy so far (every core, every process: /proc/stat's
+    /// first line less idle and iowait). Less the three parties' own, it is what other work on the
+    /// machine took during a window.
+    /// </summary>
+    public static double MachineBusySeconds()
+    {
+        var first = File.ReadLines("/proc/stat").First();
+        var fields = first.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long busy = 0;
+        // cpu user nice system idle iowait irq softirq steal ...: idle (4) and iowait (5) are not
+        // busy, and steal (8) is time the hypervisor gave to someone else, not to this machine.
+        for (var i = 1; i < Math.Min(fields.Length, 8); i++)
+        {
+            if (i is not (4 or 5))
+            {
+                busy += long.Parse(fields[i], CultureInfo.InvariantCulture);
+            }
+        }
+        return busy / TicksPerSecond;
+    }
+
     /// <summary>Total CPU seconds of the trees rooted at these pids so far.</summary>
     private static double ReadSeconds(IReadOnlyCollection<int> roots)
     {

@@ -4,18 +4,20 @@
 //   upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>]
 //              n healthy NetDrift FaultyProxy upstreams (Basic auth when a user is given).
 //   tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
-//              [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>]
+//              [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
 //              per operation: connect, CONNECT, GET /hello through the tunnel, read to the end, close.
 //   plain      --proxy <h:p> [--user <u> --password <p>] --url http://127.0.0.1:<port>/hello --keepalive on|off
-//              --concurrency <C> --duration <s> [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>]
+//              --concurrency <C> --duration <s> [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
 //              absolute-form GET through the proxy, one kept-alive connection per worker or one per request.
 //   throughput --proxy <h:p> [--user <u> --password <p>] --target <h:p> --streams <K> --bytes <B>
-//              [--cpu-pids <pid,...>] [--timeout <s>]
+//              [--cpu-pids <pid,...>] [--rig-pids <pid,...>] [--timeout <s>]
 //              K tunnels at once, each GET /bytes/B; MB/s (10^6 bytes) over the wall time.
 //              tunnel and throughput: --protocol socks5 opens the tunnels as a SOCKS5 client (pipelined).
 //   idle       --proxy <h:p> [--user <u> --password <p>] --target <h:p> --count <N> [--concurrency <n>] [--timeout <s>]
 //              opens N tunnels, prints its JSON line, holds them until a stdin line or EOF.
 //
+// Client modes report the CPU seconds of the front (--cpu-pids), of the rig (--rig-pids: origin
+// and upstreams) and of the load generator itself over the measured window.
 // Listening modes print "LISTENING <port> [<port>...]" once ready and nothing else on stdout; they stop
 // on stdin EOF, SIGTERM or SIGINT, so a dead runner never leaves them behind. Client modes print one
 // camelCase JSON object and exit 0. Bad arguments: a message and the usage on stderr, exit 2.

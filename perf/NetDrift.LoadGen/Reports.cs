@@ -7,11 +7,12 @@ namespace NetDrift.LoadGen;
 internal sealed record LoadReport(
     string Mode, long Completed, long Errors, Dictionary<string, long> ErrorKinds, double Seconds, double RatePerSecond,
     double? P50Ms, double? P90Ms, double? P99Ms, double? MaxMs, double? FrontCpuSeconds, double? PerCpuSecond,
-    int Concurrency, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeepAlive);
+    double? RigCpuSeconds, double LoadGenCpuSeconds, double MachineCpuSeconds, double WindowSeconds, int Cores, int Concurrency, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeepAlive);
 
 internal sealed record ThroughputReport(
     string Mode, int Streams, long BytesPerStream, long TotalBytes, long Errors, Dictionary<string, long> ErrorKinds, double Seconds,
-    double MegabytesPerSecond, double? FrontCpuSeconds, double? MegabytesPerCpuSecond);
+    double MegabytesPerSecond, double? FrontCpuSeconds, double? MegabytesPerCpuSecond, double? RigCpuSeconds, double LoadGenCpuSeconds,
+    double MachineCpuSeconds, double WindowSeconds, int Cores);
 
 internal sealed record IdleReport(string Mode, int Requested, int Opened, long Errors, Dictionary<string, long> ErrorKinds, double Seconds);
 

@@ -20,6 +20,7 @@ internal static class ThroughputMode
         var streams = options.Int32("streams", null, 1, 1000);
         var bytes = options.Integer("bytes", null, 1, 1L << 40);
         var cpuPids = options.ProcessIds("cpu-pids");
+        var rigPids = options.ProcessIds("rig-pids");
         var timeout = options.Seconds("timeout", 120, 1, 3600);
         options.RejectUnknown();
 
@@ -28,19 +29,20 @@ internal static class ThroughputMode
         var errors = new ErrorTally();
         using var deadline = new CancellationTokenSource(timeout);
 
-        var cpuStart = ProcessCpu.Start(cpuPids);
+        var window = CpuWindow.Start(cpuPids, rigPids);
         var begin = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ =>
             Task.Run(() => StreamAsync(proxy, connect, get, bytes, errors, deadline, socks5))));
         var end = results.Max(r => r.End);
-        var cpu = ProcessCpu.Since(cpuStart, cpuPids);
+        var cpu = window.Stop();
 
         var seconds = Stopwatch.GetElapsedTime(begin, end).TotalSeconds;
         var totalBytes = results.Sum(r => r.Bytes);
         var megabytes = totalBytes / 1e6;
         Report.Write(new ThroughputReport(
             "throughput", streams, bytes, totalBytes, errors.Total, errors.ToDictionary(), Math.Round(seconds, 3),
-            Report.Ratio(megabytes, seconds, 1) ?? 0, Report.Round(cpu, 3), Report.Ratio(megabytes, cpu, 1)), ReportJson.Default.ThroughputReport);
+            Report.Ratio(megabytes, seconds, 1) ?? 0, Report.Round(cpu.Front, 3), Report.Ratio(megabytes, cpu.Front, 1),
+            Report.Round(cpu.Rig, 3), Math.Round(cpu.LoadGen, 3), Math.Round(cpu.Machine, 3), Math.Round(cpu.WindowSeconds, 3), Environment.ProcessorCount), ReportJson.Default.ThroughputReport);
         return 0;
     }
 
