@@ -122,6 +122,25 @@ public sealed class OpenConnectionsTests
     }
 
     [Fact(Timeout = 15_000)]
+    public async Task CutConnection_PlainResponseMidBody_ResetsTheClientAndTheUpstream()
+    {
+        const int sixteenMiB = 16 * 1024 * 1024;
+        await using var upstream = PacedUpstream.Start();
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url));
+        using var client = await Loopback.ConnectAsync(proxy.Port);
+        await Loopback.SendTextAsync(client, $"GET http://example.test/len/{sixteenMiB} HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        Assert.Equal(200, ProxyClient.StatusOf(await ProxyClient.ReadHeadAsync(client)));
+        await Loopback.ReadExactlyAsync(client, 128 * 1024);
+
+        Assert.True(proxy.CutConnection(Assert.Single(proxy.GetConnections()).Id));
+
+        var (rest, reset) = await Loopback.ReadToEndAsync(client, TimeSpan.FromSeconds(10));
+        Assert.True(reset, "a response cut mid-body must be a reset, not an ordinary end");
+        Assert.True(rest.Length < sixteenMiB / 2, $"{rest.Length} more bytes arrived: the cut came too late");
+        Assert.Equal(PeerEnd.Reset, await upstream.FirstEndAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact(Timeout = 15_000)]
     public async Task CutConnection_NoSuchId_IsFalse()
     {
         await using var proxy = TestProxies.Start(TestProxies.Upstream("http://127.0.0.1:9"));
