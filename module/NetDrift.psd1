@@ -24,6 +24,8 @@
         'Remove-NetDriftUpstream'
         'Set-NetDriftUpstream'
         'Get-NetDriftUpstream'
+        'Get-NetDriftConnection'
+        'Stop-NetDriftConnection'
         'Get-NetDriftStats'
         'Reset-NetDriftStats'
         'Update-NetDriftConfig'

@@ -54,6 +54,21 @@ Describe 'The stats page' {
         ([regex]::Matches($dom, '<rect x="\d')).Count | Should -Be 30
     }
 
+    It 'lists the open connections, redrawn by its script' {
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $proxy.Port)
+        try {
+            $stream = $client.GetStream()
+            $connect = [Text.Encoding]::ASCII.GetBytes("CONNECT 127.0.0.1:$($origin.Port) HTTP/1.1`r`nHost: x`r`n`r`n")
+            $stream.Write($connect, 0, $connect.Length)
+            $null = $stream.Read([byte[]]::new(512), 0, 512)
+            $id = (Get-NetDriftConnection -Proxy $proxy -Target "127.0.0.1:$($origin.Port)").Id
+            $dom = (Invoke-Chromium @('--dump-dom', "$($proxy.Url)/stats")) -join "`n"
+            $dom | Should -Match 'Open connections'
+            $dom | Should -Match "<tr><td>$id</td><td>127\.0\.0\.1:\d+</td><td></td><td>Tunnel</td><td>127\.0\.0\.1:$($origin.Port)</td><td>fast-one</td>"
+        }
+        finally { $client.Dispose() }
+    }
+
     It 'takes a screenshot an operator can read' {
         $shot = Join-Path $TestDrive 'stats.png'
         Invoke-Chromium @("--screenshot=$shot", '--window-size=1200,620', "$($proxy.Url)/stats") | Out-Null

@@ -11,7 +11,7 @@
     DebianPackages = @(
         @{
             Name   = 'curl'
-            UsedBy = @('pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
+            UsedBy = @('pester/Connections.Tests.ps1', 'pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
                 'pester/PlainHttp.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
         }
         @{ Name = 'wget'; UsedBy = @('pester/RealClients.Tests.ps1') }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Balancing;
+using NetDrift.Engine.Connections;
 using NetDrift.Engine.Health;
 using NetDrift.Engine.Security;
 using NetDrift.Engine.Stats;
@@ -78,6 +79,9 @@ internal sealed class ProxyContext
 
     /// <summary>A draining upstream leaves the pool once its last connection closed.</summary>
     public void TryFinishDraining(Upstream upstream) => _pool.TryFinishDraining(upstream);
+
+    /// <summary>The open client connections now (the stats page lists them); the proxy sets it once.</summary>
+    public Func<IReadOnlyList<ConnectionSnapshot>> OpenConnections { get; set; } = static () => [];
 
     /// <summary>A reload's settings, swapped in whole (<c>LiveReconfiguration</c> only).</summary>
     public void ReplaceSettings(ProxySettings settings) => Volatile.Write(ref _settings, settings);

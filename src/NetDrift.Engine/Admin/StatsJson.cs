@@ -21,14 +21,16 @@ internal static class StatsJson
         var upstreams = proxy.Pool.All;
         var lifetime = upstreams.Select(u => u.Counters.Snapshot(StatsWindow.Lifetime)).ToArray();
         var recent = upstreams.Select(u => u.Counters.Snapshot(StatsWindow.Recent)).ToArray();
+        var connections = proxy.OpenConnections();
+        var open = OpenConnectionsJson.CountByUpstream(connections);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartObject();
             json.WriteString("start_time", GoTime(proxy.StartedAt));
             json.WriteString("uptime", GoDuration.Format(now - proxy.StartedAt));
-            WriteWindow(json, "total", GoDuration.Format(now - proxy.StartedAt), proxy, upstreams, lifetime, proxy.Counters.PeakConcurrency);
-            WriteWindow(json, "recent_15m", GoDuration.Format(MinuteRing.Length), proxy, upstreams, recent, proxy.Counters.RecentPeakConcurrency);
+            WriteWindow(json, "total", GoDuration.Format(now - proxy.StartedAt), proxy, upstreams, lifetime, open, proxy.Counters.PeakConcurrency);
+            WriteWindow(json, "recent_15m", GoDuration.Format(MinuteRing.Length), proxy, upstreams, recent, open, proxy.Counters.RecentPeakConcurrency);
             json.WriteNumber("current_concurrency", proxy.Counters.ActiveConnections);
             json.WriteString("proxy", proxy.Name);
             json.WriteNumber("total_connections", proxy.Counters.TotalConnections);
@@ -41,13 +43,14 @@ internal static class StatsJson
             }
             json.WriteEndObject();
             WriteTimeline(json, upstreams);
+            OpenConnectionsJson.WriteList(json, connections);
             json.WriteEndObject();
         }
         return buffer.ToArray();
     }
 
     private static void WriteWindow(Utf8JsonWriter json, string name, string window, ProxyContext proxy,
-        IReadOnlyList<Upstream> upstreams, UpstreamStatsSnapshot[] rows, long maxConcurrency)
+        IReadOnlyList<Upstream> upstreams, UpstreamStatsSnapshot[] rows, IReadOnlyDictionary<string, int> open, long maxConcurrency)
     {
         json.WriteStartObject(name);
         json.WriteString("window", window);
@@ -60,7 +63,7 @@ internal static class StatsJson
         json.WriteStartArray("upstream_metrics");
         for (var i = 0; i < upstreams.Count; i++)
         {
-            WriteUpstream(json, proxy, upstreams[i], rows[i], i);
+            WriteUpstream(json, proxy, upstreams[i], rows[i], i, open);
         }
         json.WriteEndArray();
         var tagged = upstreams.Select((u, i) => (Upstream: u, Row: rows[i])).Where(x => x.Upstream.Config.Tag.Length > 0).ToArray();
@@ -87,7 +90,8 @@ internal static class StatsJson
         json.WriteEndObject();
     }
 
-    private static void WriteUpstream(Utf8JsonWriter json, ProxyContext proxy, Upstream upstream, UpstreamStatsSnapshot row, int index)
+    private static void WriteUpstream(Utf8JsonWriter json, ProxyContext proxy, Upstream upstream, UpstreamStatsSnapshot row, int index,
+        IReadOnlyDictionary<string, int> open)
     {
         var config = upstream.Config;
         json.WriteStartObject();
@@ -108,6 +112,7 @@ internal static class StatsJson
         json.WriteString("name", upstream.Name);
         json.WriteString("health", upstream.Health.ToString());
         json.WriteString("state", upstream.State.ToString());
+        json.WriteNumber("open_connections", open.GetValueOrDefault(upstream.Name));
         json.WriteBoolean("enabled", config.Enabled);
         json.WriteNumber("weight", config.Weight);
         json.WriteNumber("success_rate", row.SuccessRate);

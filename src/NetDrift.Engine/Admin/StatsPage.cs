@@ -29,6 +29,7 @@ internal static class StatsPage
         var page = Template
             .Replace("{{NAME}}", Html(proxy.Name), StringComparison.Ordinal)
             .Replace("{{ROWS}}", rows.ToString(), StringComparison.Ordinal)
+            .Replace("{{CONNECTIONS}}", ConnectionRows.Render(proxy.OpenConnections()), StringComparison.Ordinal)
             .Replace("{{JSON}}", Html(statsPath + "?format=json"), StringComparison.Ordinal);
         return Encoding.UTF8.GetBytes(page);
     }
@@ -46,6 +47,8 @@ internal static class StatsPage
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1d2330; background: #f7f8fa; }
+  h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
+  #connections th:nth-child(-n+6), #connections td:nth-child(-n+6) { text-align: left; }
   h1 { font-size: 1.3rem; margin: 0 0 .2rem; } .sub { color: #5b6475; margin-bottom: 1rem; }
   table { border-collapse: collapse; background: #fff; box-shadow: 0 1px 2px #0002; min-width: 60rem; }
   th, td { padding: .35rem .7rem; border-bottom: 1px solid #e3e6eb; text-align: right; }
@@ -64,6 +67,12 @@ internal static class StatsPage
   <th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>Active</th></tr></thead>
   <tbody id="rows">
 {{ROWS}}  </tbody>
+</table>
+<h2>Open connections</h2>
+<table id="connections">
+  <thead><tr><th>Id</th><th>Client</th><th>User</th><th>Kind</th><th>Target</th><th>Upstream</th><th>Age s</th><th>Sent</th><th>Received</th></tr></thead>
+  <tbody id="conns">
+{{CONNECTIONS}}  </tbody>
 </table>
 <div class="chart">
   <div class="legend">Requests and failures per minute, last 15 minutes
@@ -84,6 +93,12 @@ function render(stats) {
       `<td>${u.total_reqs}</td><td>${u.failed_reqs}</td><td>${done ? (100 * u.success_reqs / done).toFixed(1) + "%" : "-"}</td>` +
       `<td>${fmt(u.p50_latency_ms)}</td><td>${fmt(u.p95_latency_ms)}</td><td>${fmt(u.p99_latency_ms)}</td><td>${u.current_cons}</td></tr>`;
   }).join("");
+  if (stats.connections) {
+    document.getElementById("conns").innerHTML = stats.connections.map(c =>
+      `<tr><td>${c.id}</td><td>${esc(c.client)}</td><td>${esc(c.user ?? "")}</td><td>${esc(c.kind)}</td>` +
+      `<td>${esc(c.target ?? "")}</td><td>${esc(c.upstream ?? "")}</td><td>${c.age_seconds.toFixed(0)}</td>` +
+      `<td>${c.bytes_sent}</td><td>${c.bytes_received}</td></tr>`).join("");
+  }
   const svg = document.getElementById("chart"), points = stats.timeline_15m, H = 140, bw = 640 / points.length;
   const max = Math.max(1, ...points.map(p => p.requests));
   svg.innerHTML = points.map((p, i) => {

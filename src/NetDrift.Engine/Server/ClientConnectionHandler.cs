@@ -147,6 +147,7 @@ internal sealed class ClientConnectionHandler
             identity = new ClientIdentity(user.Username, user.Tag);
         }
 
+        connection.BeginRequest(request, settings.AuthRequired ? identity.Key : null);
         if (request.IsConnect)
         {
             if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))

@@ -68,6 +68,7 @@ internal sealed class ConnectForwarder
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
         var upstreamSocket = upstreamConnection.Socket;
+        var counter = connection.CountingFor(upstream.Counters);
         try
         {
             await answer.EstablishedAsync(client, exposeUpstream ? upstream.Name : null).ConfigureAwait(false);
@@ -77,18 +78,18 @@ internal sealed class ConnectForwarder
             if (!upstreamEarly.IsEmpty)
             {
                 await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddReceived(upstreamEarly.Length);
+                counter.AddReceived(upstreamEarly.Length);
             }
             // The relay reads the socket itself: the input's buffer goes back to the pool now.
             upstreamConnection.Input.Dispose();
             if (clientLeftover.Length > 0)
             {
                 await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddSent(clientLeftover.Length);
+                counter.AddSent(clientLeftover.Length);
             }
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
+            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, counter).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

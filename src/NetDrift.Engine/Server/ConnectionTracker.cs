@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using NetDrift.Engine.Connections;
 using NetDrift.Engine.Tunnel;
 
 namespace NetDrift.Engine.Server;
@@ -39,12 +40,31 @@ internal sealed class ConnectionTracker
     /// Moves a connection to the client a PROXY protocol header named: the balancer's count drops,
     /// the client's grows; <paramref name="fromSameClient"/> is the client's count with it.
     /// </summary>
-    public void Readdress(ClientConnection connection, IPAddress client, out int fromSameClient)
+    public void Readdress(ClientConnection connection, IPEndPoint client, out int fromSameClient)
     {
-        fromSameClient = _perClient.AddOrUpdate(client, 1, (_, n) => n + 1);
+        fromSameClient = _perClient.AddOrUpdate(client.Address, 1, (_, n) => n + 1);
         var previous = connection.RemoteAddress;
-        connection.RemoteAddress = client;
+        connection.RemoteAddress = client.Address;
+        connection.RemotePort = client.Port;
         Uncount(previous);
+    }
+
+    /// <summary>Every open connection as it is now, in id order; reads without a lock.</summary>
+    public IReadOnlyList<ConnectionSnapshot> Snapshots()
+    {
+        var now = Environment.TickCount64;
+        return _connections.Values.Select(c => c.Snapshot(now)).OrderBy(s => s.Id).ToList();
+    }
+
+    /// <summary>Cuts one connection with a reset on both sides; false when no connection with that id is open.</summary>
+    public bool TryCut(long id)
+    {
+        if (!_connections.TryGetValue(id, out var connection))
+        {
+            return false;
+        }
+        connection.Cut();
+        return true;
     }
 
     private void Uncount(IPAddress client)

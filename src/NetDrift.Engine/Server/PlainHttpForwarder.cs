@@ -154,6 +154,7 @@ internal sealed class PlainHttpForwarder
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;
         var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
         connection.AttachTunnel(activity, upstream);
+        var counter = connection.CountingFor(upstream.Counters);
         var keepUpstream = false;
         Task<BodyCopyResult>? body = null;
         // Cancelled when the request body ends by the client's doing (malformed, gone): waiting for
@@ -169,7 +170,7 @@ internal sealed class PlainHttpForwarder
             try
             {
                 await upstreamConnection.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddSent(head.Length);
+                counter.AddSent(head.Length);
             }
             catch (SocketException) when (reused)
             {
@@ -183,7 +184,7 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, upstream, activity, limits.BodyTimeout, timeout);
+                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, counter, activity, limits.BodyTimeout, timeout);
                 _ = body.ContinueWith(copy =>
                 {
                     try
@@ -227,7 +228,7 @@ internal sealed class PlainHttpForwarder
                     return await FailAsync(FailureCause.Protocol, "answered with something that is not HTTP").ConfigureAwait(false);
                 }
                 input.Consume(length);
-                upstream.Counters.AddReceived(length);
+                counter.AddReceived(length);
                 if (parsed!.StatusCode is >= 100 and < 200 && parsed.StatusCode != 101)
                 {
                     // Interim (100 Continue, 103 Early Hints): pass it on and wait for the final answer.
@@ -268,7 +269,7 @@ internal sealed class PlainHttpForwarder
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, counter.AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
@@ -339,10 +340,10 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>Streams the request body, each read bounded by body_timeout (the client's side) and each write by upstream_timeout.</summary>
     private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Socket upstreamSocket, BodyFraming framing,
-        Upstream upstream, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
+        IByteCounter counter, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
     {
         using var deadlines = new BodyDeadlines(read: bodyTimeout, write: upstreamTimeout);
-        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, upstream.Counters.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
+        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, counter.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
     }
 
     /// <summary>Reads the upstream's answer head until <paramref name="answerDue"/>; its firing alone (not the body's failure) is a timeout.</summary>

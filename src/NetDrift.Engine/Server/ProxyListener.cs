@@ -200,7 +200,7 @@ internal sealed class ProxyListener
         {
             case ProxyHeaderReadResult.Read:
                 // v1 UNKNOWN, v2 LOCAL or AF_UNSPEC: the balancer speaks for itself (a health check).
-                _connections.Readdress(connection, source?.Address ?? connection.PeerAddress, out var fromSameClient);
+                _connections.Readdress(connection, source ?? new IPEndPoint(connection.PeerAddress, connection.RemotePort), out var fromSameClient);
                 return fromSameClient;
             case ProxyHeaderReadResult.Absent or ProxyHeaderReadResult.Malformed or ProxyHeaderReadResult.Truncated:
                 _context.Counters.Reject(RejectionCause.ProxyProtocol);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Admin;
 using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Connections;
 using NetDrift.Engine.Health;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Metrics;
@@ -54,6 +55,7 @@ public sealed class ProxyServer : IAsyncDisposable
             new ProxyCounters(timeProvider), logger, timeProvider, new UpstreamConnectors(), new AuthFailureThrottle(),
             new UpstreamSelector(logger, random ?? Random.Shared), _passiveHealth, timeProvider.GetUtcNow(),
             () => State == ProxyState.Running, _stopping.Token);
+        _context.OpenConnections = _connections.Snapshots;
         Metrics = new PrometheusExporter(_context);
 
         ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
@@ -223,6 +225,12 @@ public sealed class ProxyServer : IAsyncDisposable
             upstream.Counters.Reset();
         }
     }
+
+    /// <summary>The open client connections as they are now, in id order (Get-NetDriftConnection).</summary>
+    public IReadOnlyList<ConnectionSnapshot> GetConnections() => _connections.Snapshots();
+
+    /// <summary>Cuts an open connection with a TCP reset on both sides; false when none has that id.</summary>
+    public bool CutConnection(long id) => _connections.TryCut(id);
 
     /// <summary>Adds an upstream live; it takes traffic from the next pick.</summary>
     public Upstream AddUpstream(UpstreamConfig config) => _pool.Add(config);

@@ -18,4 +18,5 @@ internal static class ErrorIds
     public const string InvalidFaultOptions = "InvalidFaultOptions";
     public const string InvalidProxyUrl = "InvalidProxyUrl";
     public const string InvalidInterval = "InvalidInterval";
+    public const string ConnectionNotFound = "ConnectionNotFound";
 }

@@ -12,6 +12,7 @@ namespace NetDrift.PowerShell.Commands;
 [OutputType(typeof(void))]
 public sealed class WatchNetDriftStatsCommand : PSCmdlet
 {
+    private const int PlainConnectionRows = 20;
     private readonly CancellationTokenSource _stop = new();
 
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -25,6 +26,10 @@ public sealed class WatchNetDriftStatsCommand : PSCmdlet
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int Count { get; set; }
+
+    /// <summary>Also show the open connections, below the upstream table.</summary>
+    [Parameter]
+    public SwitchParameter Connections { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -42,6 +47,12 @@ public sealed class WatchNetDriftStatsCommand : PSCmdlet
             var rows = view.Sample(server);
             var width = inPlace ? Math.Max(40, Host.UI.RawUI.WindowSize.Width - 1) : 160;
             var lines = WatchView.Render(server, rows, Interval, DateTimeOffset.Now, width);
+            if (Connections)
+            {
+                // In a terminal, as many as fit below the upstream table; printed plainly, a fixed top 20.
+                var fits = inPlace ? Host.UI.RawUI.WindowSize.Height - lines.Count - 5 : PlainConnectionRows;
+                lines = [.. lines, .. ConnectionsView.Render(server.GetConnections(), DateTimeOffset.UtcNow, fits).Select(l => WatchView.Cut(l, width))];
+            }
             if (inPlace)
             {
                 Host.UI.Write(WatchView.Redraw(lines, previousLines));

@@ -81,5 +81,5 @@ internal sealed class WatchView
         return text.ToString();
     }
 
-    private static string Cut(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+    internal static string Cut(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 }
