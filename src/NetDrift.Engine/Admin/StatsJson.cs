@@ -40,6 +40,7 @@ internal static class StatsJson
                 json.WriteNumber(JsonNamingPolicy.SnakeCaseLower.ConvertName(cause.ToString()), count);
             }
             json.WriteEndObject();
+            json.WriteNumber("access_log_dropped", proxy.AccessLog.Dropped);
             WriteTimeline(json, upstreams);
             json.WriteEndObject();
         }

@@ -28,7 +28,7 @@ public static class ConfigLoader
         {
             throw new ConfigException(path, [new ConfigError("(file)", null, $"cannot be read: {e.Message}")]);
         }
-        return Parse(bytes, path);
+        return AccessLogConfig.ResolveAgainst(Parse(bytes, path), path);
     }
 
     public static NetDriftConfig Parse(string json, string? source = null) => Parse(Encoding.UTF8.GetBytes(json), source);
@@ -164,6 +164,10 @@ public static class ConfigLoader
         if (root.Object("logging") is { } logging)
         {
             config = config with { Logging = ReadLogging(logging, sink) };
+        }
+        if (root.Object("access_log") is { } accessLog)
+        {
+            config = config with { AccessLog = AccessLogConfigReader.Read(accessLog, sink) };
         }
         root.ReportUnknownFields();
         if (config.Server.StatsEndpoint == config.MetricsEndpoint)

@@ -67,4 +67,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(40, LogLevel.Debug, "Closed a connection from {Peer}: {Reason}")]
     public static partial void ProxyHeaderRefused(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(41, LogLevel.Error, "The access log cannot be written ({Error}); its lines are dropped (counted) until it can")]
+    public static partial void AccessLogFailed(ILogger logger, string error);
 }

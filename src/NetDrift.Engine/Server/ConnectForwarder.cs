@@ -21,7 +21,7 @@ internal sealed class ConnectForwarder
     {
         var settings = _proxy.Settings;
         var config = settings.Config;
-        var attempts = new AttemptLoop(_proxy, client, request.Authority);
+        var attempts = new AttemptLoop(_proxy, client, request.Authority, AccessEntries.Begin(_proxy, connection, client, request));
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
@@ -40,7 +40,7 @@ internal sealed class ConnectForwarder
                 if (result.IsLocalFailure)
                 {
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
-                    attempts.Abandon(upstream, "NetDrift could not make a socket");
+                    attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(Stats.RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return;
@@ -49,7 +49,9 @@ internal sealed class ConnectForwarder
                 {
                     attempts.Succeeded(upstream, result.Latency);
                     ProxyLog.TunnelOpened(_proxy.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
-                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
+                    attempts.Access?.Answered(200, null);
+                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream, attempts.Counter(upstream)).ConfigureAwait(false);
+                    attempts.Served(upstream);
                     return;
                 }
                 attempts.Failed(upstream, result);
@@ -58,7 +60,8 @@ internal sealed class ConnectForwarder
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
     }
 
-    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
+    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream,
+        IByteCounter counter)
     {
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
@@ -72,18 +75,18 @@ internal sealed class ConnectForwarder
             if (!upstreamEarly.IsEmpty)
             {
                 await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddReceived(upstreamEarly.Length);
+                counter.AddReceived(upstreamEarly.Length);
             }
             // The relay reads the socket itself: the input's buffer goes back to the pool now.
             upstreamConnection.Input.Dispose();
             if (clientLeftover.Length > 0)
             {
                 await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddSent(clientLeftover.Length);
+                counter.AddSent(clientLeftover.Length);
             }
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
+            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, counter).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

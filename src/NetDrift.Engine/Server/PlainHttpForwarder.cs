@@ -29,12 +29,13 @@ internal sealed class PlainHttpForwarder
         if (!framing.IsValid)
         {
             _proxy.Counters.Reject(RejectionCause.Malformed);
+            AccessEntries.Refused(_proxy, connection, 400, nameof(RejectionCause.Malformed), request);
             ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "ambiguous request framing");
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
             return false;
         }
         var config = _proxy.Settings.Config;
-        var attempts = new AttemptLoop(_proxy, identity, request.Target);
+        var attempts = new AttemptLoop(_proxy, identity, request.Target, AccessEntries.Begin(_proxy, connection, identity, request));
         var bodySent = false;
         while (!bodySent && attempts.Next() is { } upstream)
         {
@@ -55,6 +56,7 @@ internal sealed class PlainHttpForwarder
                 case ExchangeKind.Served:
                     upstream.Counters.ConnectionClosed();
                     _proxy.TryFinishDraining(upstream);
+                    attempts.Served(upstream);
                     return outcome.KeepClientAlive;
                 case ExchangeKind.Cancelled:
                     attempts.Abandon(upstream);
@@ -62,12 +64,12 @@ internal sealed class PlainHttpForwarder
                     return false;
                 case ExchangeKind.ClientGone:
                     // The client left mid-request: not the upstream's fault.
-                    attempts.Abandon(upstream, "the client went away mid-request");
+                    attempts.Abandon(upstream, "the client went away mid-request", cause: "ClientGone");
                     _proxy.TryFinishDraining(upstream);
                     return false;
                 case ExchangeKind.ClientStalled:
                     // The request body stopped arriving: the client's fault, never the upstream's.
-                    attempts.Abandon(upstream, "the client stalled its request body");
+                    attempts.Abandon(upstream, "the client stalled its request body", 408, nameof(RejectionCause.BodyTimeout));
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.BodyTimeout);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
@@ -75,14 +77,14 @@ internal sealed class PlainHttpForwarder
                     return false;
                 case ExchangeKind.LocalFailure:
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
-                    attempts.Abandon(upstream, "NetDrift could not make a socket");
+                    attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
                     // the client's fault, answered at once instead of after the upstream timeout.
-                    attempts.Abandon(upstream, "the client sent a malformed request body");
+                    attempts.Abandon(upstream, "the client sent a malformed request body", 400, nameof(RejectionCause.Malformed));
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.Malformed);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "malformed request body");
@@ -169,7 +171,7 @@ internal sealed class PlainHttpForwarder
             try
             {
                 await upstreamConnection.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
-                upstream.Counters.AddSent(head.Length);
+                attempts.Counter(upstream).AddSent(head.Length);
             }
             catch (SocketException) when (reused)
             {
@@ -183,7 +185,7 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, upstream, activity, limits.BodyTimeout, timeout);
+                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, attempts.Counter(upstream), activity, limits.BodyTimeout, timeout);
                 _ = body.ContinueWith(copy =>
                 {
                     try
@@ -227,7 +229,7 @@ internal sealed class PlainHttpForwarder
                     return await FailAsync(FailureCause.Protocol, "answered with something that is not HTTP").ConfigureAwait(false);
                 }
                 input.Consume(length);
-                upstream.Counters.AddReceived(length);
+                attempts.Counter(upstream).AddReceived(length);
                 if (parsed!.StatusCode is >= 100 and < 200 && parsed.StatusCode != 101)
                 {
                     // Interim (100 Continue, 103 Early Hints): pass it on and wait for the final answer.
@@ -258,6 +260,7 @@ internal sealed class PlainHttpForwarder
                 && !decodeChunked && _proxy.IsRunning;
             var exposed = _proxy.Settings.Config.ExposeUpstream ? upstream.Name : null;
             attempts.Succeeded(upstream, latency);
+            attempts.Access?.Answered(response.StatusCode, response.Headers.Get("Content-Type"));
             ProxyLog.PlainServed(_proxy.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
 
             try
@@ -268,7 +271,7 @@ internal sealed class PlainHttpForwarder
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, upstream.Counters.AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, attempts.Counter(upstream).AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
@@ -339,10 +342,10 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>Streams the request body, each read bounded by body_timeout (the client's side) and each write by upstream_timeout.</summary>
     private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Socket upstreamSocket, BodyFraming framing,
-        Upstream upstream, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
+        IByteCounter counter, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
     {
         using var deadlines = new BodyDeadlines(read: bodyTimeout, write: upstreamTimeout);
-        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, upstream.Counters.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
+        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, counter.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
     }
 
     /// <summary>Reads the upstream's answer head until <paramref name="answerDue"/>; its firing alone (not the body's failure) is a timeout.</summary>
