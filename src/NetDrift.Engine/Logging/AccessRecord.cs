@@ -18,7 +18,7 @@ public enum AccessKind
 /// <param name="Time">When the exchange ended (the proxy's TimeProvider).</param>
 /// <param name="User">The logged-in user; null without one (or never, with log_user false: the writer drops it).</param>
 /// <param name="Protocol">The client's protocol: Http, Https (the TLS listener) or Socks5.</param>
-/// <param name="Target">host:port for a tunnel, the absolute URL for a request (userinfo stripped when written), - when unknown.</param>
+/// <param name="Target">host:port for a tunnel, the absolute URL for a request (userinfo stripped when written), a Squid error: token when no request was read.</param>
 /// <param name="Upstream">The upstream that served it; null when none did.</param>
 /// <param name="BytesSent">Client to upstream, after NetDrift's own exchange with the upstream (CONNECT, head).</param>
 /// <param name="BytesReceived">Upstream to client: what Squid's bytes field shows.</param>

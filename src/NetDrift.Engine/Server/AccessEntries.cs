@@ -34,7 +34,7 @@ internal static class AccessEntries
             return;
         }
         proxy.AccessLog.Write(new AccessRecord(proxy.Time.GetUtcNow(), Math.Max(0, Environment.TickCount64 - connection.AcceptedAt),
-            connection.RemoteAddress.ToString(), user, Http, AccessKind.Refusal, request?.Method ?? "NONE", request is null ? "-" : TargetOf(request),
+            connection.RemoteAddress.ToString(), user, Http, AccessKind.Refusal, request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request),
             status, Upstream: null, Attempts: 0, BytesSent: 0, BytesReceived: 0, cause));
     }
 
@@ -45,6 +45,17 @@ internal static class AccessEntries
         403 => nameof(Stats.RejectionCause.PortNotAllowed),
         407 => reason == "no credentials" ? "NoCredentials" : "WrongCredentials",
         _ => nameof(Stats.RejectionCause.Malformed),
+    };
+
+    /// <summary>
+    /// Squid's own URL tokens for a transaction without a request (a parser such as goaccess drops
+    /// a line whose URL is -): a head that could not be read, or a connection refused at accept.
+    /// </summary>
+    private static string NoRequestTarget(string cause) => cause switch
+    {
+        nameof(Stats.RejectionCause.HeaderTooLarge) => "error:request-too-large",
+        nameof(Stats.RejectionCause.MaxConnections) or nameof(Stats.RejectionCause.PerClientLimit) => "error:accept-client-connection",
+        _ => "error:invalid-request",
     };
 
     private static string? UserOf(ProxyContext proxy, ClientIdentity identity) => proxy.Settings.AuthRequired ? identity.Key : null;

@@ -169,6 +169,7 @@ public sealed class AccessLogTests : IAsyncDisposable
         Assert.Equal(503, line.GetProperty("status").GetInt32());
         Assert.Equal("MaxConnections", line.GetProperty("cause").GetString());
         Assert.Equal("NONE", line.GetProperty("method").GetString());
+        Assert.Equal("error:accept-client-connection", line.GetProperty("target").GetString());
     }
 
     [Fact(Timeout = 15_000)]
