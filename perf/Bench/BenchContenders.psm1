@@ -78,7 +78,9 @@ function Start-Contender {
             Wait-PortOpen $port 'Squid'
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $true }
         }
-        { $_ -in 'netdrift', 'go-netdrift' } {
+        { $_ -in 'netdrift', 'netdrift-accesslog', 'go-netdrift' } {
+            # netdrift-accesslog: the same NetDrift writing a Squid access log to a file, to measure its cost side by side.
+            $isNetDrift = $Name -ne 'go-netdrift'
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
             $upstreams = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
@@ -93,14 +95,17 @@ function Start-Contender {
                 upstream_timeout = 10
                 health_check = [ordered]@{ enabled = $false }
             }
-            if ($Name -eq 'netdrift') {
+            if ($isNetDrift) {
                 $settings.load_balancing = 'round-robin'
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
             }
+            if ($Name -eq 'netdrift-accesslog') {
+                $settings.access_log = [ordered]@{ path = (Join-Path $dir 'access.log'); format = 'squid' }
+            }
             $settings | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $config
-            if ($Name -eq 'netdrift') {
+            if ($isNetDrift) {
                 # As users run it: the module in pwsh, the proxy in that process.
                 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
                 $script = "Import-Module '$($Setup.ModuleManifest)'; Start-NetDriftProxy -Config '$config' -Wait"
@@ -110,7 +115,7 @@ function Start-Contender {
                 $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift') }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $isNetDrift }
         }
         default { throw "Unknown contender '$Name'." }
     }

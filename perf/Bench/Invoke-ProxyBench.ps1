@@ -11,6 +11,7 @@
       haproxy     HAProxy 2.6, TCP mode, round-robin over the upstreams (pure L4);
       squid       Squid 5.7, Basic auth, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift through the module in pwsh, as users run it;
+      netdrift-accesslog  the same, writing a Squid-format access log to a file (its cost, side by side);
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo).
     Rounds interleave the contenders (the order rotates); medians go to perf/results/latest.md
     with ratios to HAProxy and Squid, and every sample to perf/results/latest.json.
@@ -30,7 +31,7 @@ param(
     [long] $SingleStreamBytes = 2GB,
     [long] $MultiStreamBytes = 256MB,
     [int] $IdleTunnels = 10000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog'),
     # A Go NetDrift binary (restyler/netdrift built with `go build ./cmd/proxy`), measured beside.
     [string] $GoNetDrift
 )
