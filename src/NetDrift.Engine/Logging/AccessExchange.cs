@@ -24,6 +24,7 @@ internal sealed class AccessExchange : IByteCounter
     private long _received;
     private int _status;
     private string? _contentType;
+    private int _finished;
 
     public AccessExchange(AccessLog log, TimeProvider time, string client, string? user, string protocol, AccessKind kind, string method, string target)
     {
@@ -63,9 +64,15 @@ internal sealed class AccessExchange : IByteCounter
         _contentType = contentType;
     }
 
-    /// <summary>Queues the line: served by <paramref name="upstream"/>, or answered <paramref name="status"/> by NetDrift with <paramref name="cause"/>.</summary>
-    public void Finish(string? upstream, int attempts, int status = 0, string? cause = null) =>
+    /// <summary>Queues the line (once): served by <paramref name="upstream"/>, or answered <paramref name="status"/> by NetDrift with <paramref name="cause"/>.</summary>
+    public void Finish(string? upstream, int attempts, int status = 0, string? cause = null)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
         _log.Write(new AccessRecord(_time.GetUtcNow(), (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds, _client, _user, _protocol,
             _kind, _method, _target, status != 0 ? status : _status, upstream, attempts,
             Interlocked.Read(ref _sent), Interlocked.Read(ref _received), cause, _contentType));
+    }
 }

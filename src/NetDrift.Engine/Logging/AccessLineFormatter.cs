@@ -59,10 +59,25 @@ public sealed class AccessLineFormatter
         line.Append(' ').Append(Field(record.Method));
         line.Append(' ').Append(Field(AccessTarget.Redact(record.Target)));
         line.Append(' ').Append(User(record) is { } user ? Field(user) : "-");
-        line.Append(' ').Append(record.Upstream is { } upstream ? "FIRSTUP_PARENT/" + Field(upstream) : "HIER_NONE/-");
+        line.Append(' ').Append(Hierarchy(record));
         line.Append(' ').Append(string.IsNullOrEmpty(record.ContentType) ? "-" : Field(record.ContentType));
         line.Append('\n');
         Encoding.UTF8.GetBytes(line.ToString(), output);
+    }
+
+    /// <summary>Squid's hierarchy/peer: the upstream as a parent, the target's host for a direct route, else none.</summary>
+    private static string Hierarchy(in AccessRecord record) =>
+        record.Direct ? "HIER_DIRECT/" + Field(HostOf(AccessTarget.Redact(record.Target)))
+        : record.Upstream is { } upstream ? "FIRSTUP_PARENT/" + Field(upstream)
+        : "HIER_NONE/-";
+
+    private static string HostOf(string target)
+    {
+        var start = target.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
+        var end = target.IndexOfAny(['/', '?', '#'], start) is var slash and >= 0 ? slash : target.Length;
+        var authority = target[start..end];
+        var colon = authority.LastIndexOf(':');
+        return colon > 0 && !authority.EndsWith(']') ? authority[..colon].Trim('[', ']') : authority.Trim('[', ']');
     }
 
     /// <summary>Squid's result codes: tunnels, misses (NetDrift caches nothing), denials, and NONE for what never got that far.</summary>

@@ -24,6 +24,7 @@ public enum AccessKind
 /// <param name="BytesReceived">Upstream to client: what Squid's bytes field shows.</param>
 /// <param name="Cause">Why it failed or was refused (a RejectionCause or FailureCause name); null when served.</param>
 /// <param name="ContentType">The response's Content-Type, for Squid's type field.</param>
+/// <param name="Direct">Served by a direct route (no upstream): Squid's HIER_DIRECT with the target's host.</param>
 public readonly record struct AccessRecord(
     DateTimeOffset Time,
     long ElapsedMilliseconds,
@@ -39,4 +40,5 @@ public readonly record struct AccessRecord(
     long BytesSent,
     long BytesReceived,
     string? Cause,
-    string? ContentType = null);
+    string? ContentType = null,
+    bool Direct = false);

@@ -108,6 +108,19 @@ public sealed class AccessLineFormatterTests
     }
 
     [Theory]
+    [InlineData(AccessKind.Tunnel, "CONNECT", "example.com:443", "HIER_DIRECT/example.com")]
+    [InlineData(AccessKind.Request, "GET", "http://u:p@origin.test:8080/a", "HIER_DIRECT/origin.test")]
+    [InlineData(AccessKind.Tunnel, "CONNECT", "[::1]:443", "HIER_DIRECT/::1")]
+    public void Squid_DirectRoute_HierDirectWithTheTargetHost(AccessKind kind, string method, string target, string hierarchy)
+    {
+        var record = new AccessRecord(At, 1, "127.0.0.1", null, "Http", kind, method, target, 200, null, 1, 1, 1, null, Direct: true);
+
+        var line = new AccessLineFormatter(AccessLogFormat.Squid, logUser: true).Format(record);
+
+        Assert.Contains($" - {hierarchy} -\n", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("example.com:443", "example.com:443")]
     [InlineData("http://a/b", "http://a/b")]
     [InlineData("http://u:p@a/b", "http://a/b")]

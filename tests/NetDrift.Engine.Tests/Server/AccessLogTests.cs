@@ -193,6 +193,22 @@ public sealed class AccessLogTests : IAsyncDisposable
         Assert.Equal("Refused", line.GetProperty("cause").GetString());
     }
 
+    [Fact(Timeout = 15_000)]
+    public async Task UnwritableLog_LinesDroppedAndCountedInStatsMetricsAndTheProxy()
+    {
+        await using var upstream = TestUpstreamProxy.Start();
+        await using var proxy = TestProxies.Start(TestProxies.Upstream(upstream.Url), Section(LogPath("no-such-folder/access.log")));
+
+        Assert.Equal(200, ProxyClient.StatusOf(await ProxyClient.SendAndReadAllAsync(proxy.Port,
+            "GET http://origin.test/ HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n")));
+
+        Assert.True(await Loopback.WaitUntilAsync(() => proxy.AccessLogDropped == 1));
+        var stats = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.Contains("\"access_log_dropped\":1", stats, StringComparison.Ordinal);
+        var metrics = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.Contains("netdrift_access_log_dropped_total 1", metrics, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task Reload_SwitchesOnMovesAndOff()
     {
