@@ -9,7 +9,8 @@ namespace NetDrift.Engine.Logging;
 /// drops the line, and says so), drained by one background task that formats a batch, writes it
 /// in one go and flushes when the queue runs empty. Before each batch it checks that the file at
 /// the path is still its own (logrotate renamed or truncated it: missing, or shorter than what was
-/// written) and if not opens a new one there.
+/// written; checked at most once a second, so lines that come one at a time cost no stat each) and if
+/// not opens a new one there.
 /// </summary>
 internal sealed class AccessLogWriter : IAsyncDisposable
 {
@@ -18,6 +19,9 @@ internal sealed class AccessLogWriter : IAsyncDisposable
 
     /// <summary>A batch is written out once it holds this much, so a burst never builds one huge buffer.</summary>
     private const int WriteChunkBytes = 64 * 1024;
+
+    /// <summary>How often the path is checked for a rotation: logrotate's next lines land in the new file within this.</summary>
+    private const int RotationCheckMilliseconds = 1000;
 
     private readonly Channel<AccessRecord> _queue;
     private readonly Func<Stream> _open;
@@ -28,6 +32,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private readonly AccessLineFormatter _formatter;
     private readonly Task _drain;
     private Stream? _stream;
+    private long _nextRotationCheck;
 
     /// <param name="dropped">Told of lines lost to a failed write (a full queue is the caller's count: <see cref="TryWrite"/> is false).</param>
     /// <param name="failed">Told when the file cannot be opened or written; the writer tries again on the next batch.</param>
@@ -133,9 +138,13 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     /// <summary>The open stream, reopened at the path when logrotate moved the file away.</summary>
     private Stream CurrentStream()
     {
-        if (_stream is FileStream file && _rotates && WasRotated(file))
+        if (_stream is FileStream file && _rotates && Environment.TickCount64 >= _nextRotationCheck)
         {
-            Close();
+            _nextRotationCheck = Environment.TickCount64 + RotationCheckMilliseconds;
+            if (WasRotated(file))
+            {
+                Close();
+            }
         }
         return _stream ??= _open();
     }
