@@ -20,10 +20,10 @@ internal static class AccessEntries
                 request.IsConnect ? AccessKind.Tunnel : AccessKind.Request, request.Method, TargetOf(request))
             : null;
 
-    /// <summary>The hook for a SOCKS5 connection: a tunnel to <paramref name="target"/> (host:port), logged as CONNECT.</summary>
-    public static AccessExchange? BeginSocks5(ProxyContext proxy, ClientConnection connection, string? user, string target) =>
+    /// <summary>A tunnel to <paramref name="authority"/> (host:port): a CONNECT, or a SOCKS5 connection (<see cref="Socks5"/>), logged as CONNECT.</summary>
+    public static AccessExchange? BeginTunnel(ProxyContext proxy, ClientConnection connection, ClientIdentity identity, string authority, string protocol) =>
         proxy.AccessLog.IsOn
-            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), user, Socks5, AccessKind.Tunnel, "CONNECT", target)
+            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), UserOf(proxy, identity), protocol, AccessKind.Tunnel, "CONNECT", authority)
             : null;
 
     /// <summary>A refusal by NetDrift itself: <paramref name="cause"/> names why (a RejectionCause, or NoCredentials / WrongCredentials).</summary>
