@@ -71,6 +71,9 @@ Describe 'configs/netdrift.schema.json' {
         @{ Case = 'a listen address without port'; Valid = $false; Json = "{ `"server`": { `"listen_address`": `"127.0.0.1`" }, `"upstream_proxies`": [ $upstream ] }" }
         @{ Case = 'a user without password'; Valid = $false; Json = "{ `"authentication`": { `"users`": [ { `"username`": `"u`" } ] }, `"upstream_proxies`": [ $upstream ] }" }
         @{ Case = 'an unknown log level'; Valid = $false; Json = "{ `"upstream_proxies`": [ $upstream ], `"logging`": { `"level`": `"Loud`" } }" }
+        @{ Case = 'an access log'; Valid = $true; Json = "{ `"upstream_proxies`": [ $upstream ], `"access_log`": { `"path`": `"-`", `"format`": `"json`", `"log_user`": false } }" }
+        @{ Case = 'an access log without path'; Valid = $false; Json = "{ `"upstream_proxies`": [ $upstream ], `"access_log`": { `"format`": `"squid`" } }" }
+        @{ Case = 'an unknown access log format'; Valid = $false; Json = "{ `"upstream_proxies`": [ $upstream ], `"access_log`": { `"path`": `"a.log`", `"format`": `"common`" } }" }
         @{ Case = 'stats on /healthz'; Valid = $false; Json = "{ `"server`": { `"stats_endpoint`": `"/healthz`" }, `"upstream_proxies`": [ $upstream ] }" }
     ) {
         $verdict = Test-BothWays $Json

@@ -11,10 +11,11 @@
     DebianPackages = @(
         @{
             Name   = 'curl'
-            UsedBy = @('pester/Connections.Tests.ps1', 'pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
+            UsedBy = @('pester/AccessLog.Tests.ps1', 'pester/Connections.Tests.ps1', 'pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
                 'pester/PlainHttp.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
         }
         @{ Name = 'wget'; UsedBy = @('pester/RealClients.Tests.ps1') }
+        @{ Name = 'goaccess'; UsedBy = @('pester/AccessLog.Tests.ps1') }
         @{ Name = 'microsocks'; UsedBy = @('pester/Socks5.Tests.ps1') }
         @{ Name = 'python3-requests'; Library = $true; UsedBy = @('pester/RealClients.Tests.ps1') }
         @{ Name = 'apache2-utils'; Commands = @('ab', 'htpasswd'); UsedBy = @('pester/PlainHttp.Tests.ps1', 'perf/Bench/Invoke-ProxyBench.ps1') }

@@ -22,6 +22,9 @@ function Wait-PortOpen([int] $Port, [string] $What, [double] $Seconds = 30) {
     throw "$What did not open port $Port within $Seconds s."
 }
 
+# NetDrift contenders that differ only in their config, not in their build or environment.
+$script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog')
+
 function Start-Contender {
     <#
     .SYNOPSIS
@@ -97,6 +100,7 @@ function Start-Contender {
             return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = $true }
         }
         { $_ -like 'netdrift*' -or $_ -eq 'go-netdrift' } {
+            # netdrift-accesslog: the same NetDrift writing a Squid access log to a file, to measure its cost side by side.
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
             $upstreamList = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
@@ -118,13 +122,18 @@ function Start-Contender {
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
             }
+            if ($Name -eq 'netdrift-accesslog') {
+                $settings.access_log = [ordered]@{ path = (Join-Path $dir 'access.log'); format = 'squid' }
+            }
             $settings | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $config
             if ($Name -ne 'go-netdrift') {
                 # As deploy/netdrift.service runs it: the unit's pwsh arguments and Environment=,
                 # the module found on PSModulePath as an installed one is. A variant (an A/B
                 # lever) may bring its own build of the module and change the environment.
-                $variant = if ($Name -ne 'netdrift') { $Setup.Variants[$Name] }
-                if ($Name -ne 'netdrift' -and -not $variant) { throw "Unknown NetDrift variant '$Name'." }
+                # Built-in configurations (netdrift-accesslog) run the same build; any other name is a variant.
+                $builtIn = $Name -in $script:NetDriftConfigurations
+                $variant = if (-not $builtIn) { $Setup.Variants[$Name] }
+                if (-not $builtIn -and -not $variant) { throw "Unknown NetDrift variant '$Name'." }
                 $launch = Get-ServiceLaunch -UnitPath $Setup.UnitPath -ConfigPath $config -HomeDirectory $dir
                 $environment = $launch.Environment
                 $moduleDir = if ($variant -and $variant['ModuleDir']) { $variant.ModuleDir } else { $Setup.ModuleDir }

@@ -179,6 +179,19 @@ function Test-BenchTargets {
         @{ What = '8-stream MB/s ≥ the best other front'; Value = (& $overBest 'stream-8' 'megabytesPerSecond'); Min = 1.0 }
         @{ What = '8-stream MB per front CPU-s ≥ the best other front'; Value = (& $overBest 'stream-8' 'megabytesPerCpuSecond'); Min = 1.0 }
     )
+    # The access log's cost (issue 17 point 4): NetDrift with it, to a file, over NetDrift without it, in the same run.
+    $logged = {
+        param($scenario, $field)
+        $on = Get-Figure $Medians $scenario 'netdrift-accesslog' $field
+        $off = Get-Figure $Medians $scenario 'netdrift' $field
+        if ($null -eq $on -or $null -eq $off -or [double]$off -eq 0) { $null } else { [double]$on / [double]$off }
+    }
+    $targets += @(
+        @{ What = 'tunnels/s with the access log ≥ 0.95× without'; Value = (& $logged 'tunnel' 'ratePerSecond'); Min = 0.95 }
+        @{ What = 'plain requests/s (keep-alive) with the access log ≥ 0.95× without'; Value = (& $logged 'plain-keepalive' 'ratePerSecond'); Min = 0.95 }
+        @{ What = '1-stream MB/s with the access log ≥ 0.95× without'; Value = (& $logged 'stream-1' 'megabytesPerSecond'); Min = 0.95 }
+        @{ What = '8-stream MB/s with the access log ≥ 0.95× without'; Value = (& $logged 'stream-8' 'megabytesPerSecond'); Min = 0.95 }
+    )
     foreach ($t in $targets) {
         [pscustomobject]@{ Target = $t.What; Measured = $t.Value; Met = if ($null -eq $t.Value) { $null } else { $t.Value -ge $t.Min } }
     }

@@ -16,6 +16,7 @@
       squid       Squid 5.7, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift as deploy/netdrift.service launches it (the same pwsh arguments and
                   Environment=, the module found on PSModulePath);
+      netdrift-accesslog  the same, writing a Squid-format access log to a file (its cost, side by side);
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo);
       any name in -Variants: NetDrift with another build of the module or another environment,
                   for an A/B of one lever in the same run.
@@ -42,7 +43,7 @@ param(
     [int] $IdleTunnels = 2000,
     # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
     [int] $MaxIdleTunnels = 50000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog'),
     # Which case groups run: idle, rate (tunnel and plain), stream.
     [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
     [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),

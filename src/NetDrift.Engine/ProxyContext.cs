@@ -53,6 +53,9 @@ internal sealed class ProxyContext
 
     public ILogger Logger { get; }
 
+    /// <summary>The access log (off until the config names one; swapped on reload).</summary>
+    public Logging.AccessLog AccessLog { get; init; } = null!;
+
     public TimeProvider Time { get; }
 
     /// <summary>The one way to upstreams: CONNECT tunnels, plain requests and health probes.</summary>

@@ -42,6 +42,7 @@ internal static class StatsJson
                 json.WriteNumber(JsonNamingPolicy.SnakeCaseLower.ConvertName(cause.ToString()), count);
             }
             json.WriteEndObject();
+            json.WriteNumber("access_log_dropped", proxy.AccessLog.Dropped);
             WriteTimeline(json, upstreams);
             OpenConnectionsJson.WriteList(json, connections);
             json.WriteEndObject();

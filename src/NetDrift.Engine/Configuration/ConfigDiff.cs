@@ -120,7 +120,11 @@ public static class ConfigDiff
         Setting("health_check.endpoint_rotation", old.HealthCheck.EndpointRotation, @new.HealthCheck.EndpointRotation);
         Setting("logging.level", old.Logging.Level, @new.Logging.Level);
         Setting("logging.format", old.Logging.Format, @new.Logging.Format, "takes effect at the next start");
+        Setting("access_log", AccessLogShown(old.AccessLog), AccessLogShown(@new.AccessLog), "switched on the next line");
     }
+
+    private static string AccessLogShown(AccessLogConfig? log) =>
+        log is null ? "off" : $"{log.Path} ({log.Format.ToString().ToLowerInvariant()}{(log.LogUser ? "" : ", no user")})";
 
     private static string Describe(UpstreamSourceConfig source) => string.Create(CultureInfo.InvariantCulture,
         $"{source.Location}[every {source.Refresh.TotalSeconds:0.###}s, weight {source.Weight}{(source.Tag.Length > 0 ? ", tag " + source.Tag : "")}]");

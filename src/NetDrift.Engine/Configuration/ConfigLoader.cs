@@ -29,7 +29,7 @@ public static class ConfigLoader
             throw new ConfigException(path, [new ConfigError("(file)", null, $"cannot be read: {e.Message}")]);
         }
         // Paths in a config file are its folder's, wherever the proxy runs from.
-        return UpstreamSourceReader.RelativeTo(Parse(bytes, path), Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return AccessLogConfig.ResolveAgainst(UpstreamSourceReader.RelativeTo(Parse(bytes, path), Path.GetDirectoryName(Path.GetFullPath(path))!), path);
     }
 
     public static NetDriftConfig Parse(string json, string? source = null) => Parse(Encoding.UTF8.GetBytes(json), source);
@@ -165,6 +165,10 @@ public static class ConfigLoader
         if (root.Object("logging") is { } logging)
         {
             config = config with { Logging = ReadLogging(logging, sink) };
+        }
+        if (root.Object("access_log") is { } accessLog)
+        {
+            config = config with { AccessLog = AccessLogConfigReader.Read(accessLog, sink) };
         }
         root.ReportUnknownFields();
         if (config.Server.StatsEndpoint == config.MetricsEndpoint)

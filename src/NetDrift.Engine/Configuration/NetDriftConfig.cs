@@ -27,6 +27,8 @@ public sealed record NetDriftConfig
     /// <summary>Adds X-NetDrift-Upstream to answers. Off by default: it reveals topology.</summary>
     public bool ExposeUpstream { get; init; }
     public LoggingConfig Logging { get; init; } = new();
+    /// <summary>The access log (CONTRACT §10); null: none.</summary>
+    public AccessLogConfig? AccessLog { get; init; }
 }
 
 public sealed record ServerConfig

@@ -68,6 +68,9 @@ internal static partial class ProxyLog
     [LoggerMessage(40, LogLevel.Debug, "Closed a connection from {Peer}: {Reason}")]
     public static partial void ProxyHeaderRefused(ILogger logger, string peer, string reason);
 
+    [LoggerMessage(41, LogLevel.Error, "The access log cannot be written ({Error}); its lines are dropped (counted) until it can")]
+    public static partial void AccessLogFailed(ILogger logger, string error);
+
     [LoggerMessage(50, LogLevel.Debug, "SOCKS5 CONNECT {Target} from {Client}")]
     public static partial void Socks5Request(ILogger logger, string client, string target);
 }

@@ -31,6 +31,7 @@ internal sealed class PrometheusExporter
     private readonly Gauge _active;
     private readonly Counter _authFailures;
     private readonly Counter _rejected;
+    private readonly Counter _accessLogDropped;
     private readonly Gauge _maxConnections;
     private readonly Gauge _upstreams;
     private readonly Gauge _healthyUpstreams;
@@ -63,6 +64,8 @@ internal sealed class PrometheusExporter
         _authFailures = factory.CreateCounter("netdrift_auth_failures_total",
             "Client requests refused for wrong credentials (not the 407 challenge to a request without any).");
         _rejected = factory.CreateCounter("netdrift_rejected_connections_total", "Client connections turned away at max_connections.");
+        _accessLogDropped = factory.CreateCounter("netdrift_access_log_dropped_total",
+            "Access-log lines lost: the writer's queue was full, or the file could not be written.");
         _maxConnections = factory.CreateGauge("netdrift_max_connections", "The configured limit on open client connections (limits.max_connections).");
         _upstreams = factory.CreateGauge("netdrift_upstreams", "Upstreams in the pool, draining ones included.");
         _healthyUpstreams = factory.CreateGauge("netdrift_healthy_upstreams",
@@ -107,6 +110,7 @@ internal sealed class PrometheusExporter
         _connections.IncTo(totals.Connections);
         _authFailures.IncTo(totals.AuthFailures);
         _rejected.IncTo(totals.Rejected);
+        _accessLogDropped.IncTo(_proxy.AccessLog.Dropped);
         _active.Set(_proxy.Counters.ActiveConnections);
         _maxConnections.Set(_proxy.Settings.Config.Limits.MaxConnections);
         _upstreams.Set(pool.Count);

@@ -2,6 +2,7 @@ using System.Text;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Stats;
+using NetDrift.Engine.Tunnel;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Server;
@@ -29,8 +30,9 @@ internal sealed class AttemptLoop
     private int _targetStatus;
     private byte? _targetSocks5Code;
 
-    public AttemptLoop(ProxyContext proxy, ClientIdentity client, string target)
+    public AttemptLoop(ProxyContext proxy, ClientIdentity client, string target, AccessExchange? access = null)
     {
+        Access = access;
         _proxy = proxy;
         _clientKey = client.Key;
         _requiredTag = client.Tag;
@@ -38,6 +40,15 @@ internal sealed class AttemptLoop
         _maxAttempts = 1 + proxy.Settings.Config.Retries;
         _retriesOnTargetError = proxy.Settings.Config.RetriesOnTargetError;
     }
+
+    /// <summary>The access-log line of this exchange; null while the log is off.</summary>
+    public AccessExchange? Access { get; }
+
+    /// <summary>Where an attempt's bytes are counted: the upstream's counters, and the access-log line's.</summary>
+    public IByteCounter Counter(Upstream upstream) => Access?.Over(upstream.Counters) ?? upstream.Counters;
+
+    /// <summary>The exchange is over, served by <paramref name="upstream"/>: its access-log line.</summary>
+    public void Served(Upstream upstream) => Access?.Finish(upstream.Name, _tried.Count);
 
     /// <summary>The next upstream to try, counted as an attempt; null when done.</summary>
     public Upstream? Next()
@@ -105,8 +116,10 @@ internal sealed class AttemptLoop
     /// stalled): counted as Cancelled with <paramref name="reason"/>. An attempt already counted a
     /// success (its answer had begun) stays one: an attempt is counted once.
     /// </summary>
-    public void Abandon(Upstream upstream, string reason = "the proxy stopped")
+    /// <param name="answered">The status NetDrift answers the client next (0: none), for the access log, with <paramref name="cause"/>.</param>
+    public void Abandon(Upstream upstream, string reason = "the proxy stopped", int answered = 0, string cause = nameof(FailureCause.Cancelled))
     {
+        Access?.Finish(_succeeded?.Name, _tried.Count, answered, cause);
         if (_succeeded == upstream)
         {
             upstream.Counters.ConnectionClosed();
@@ -135,6 +148,7 @@ internal sealed class AttemptLoop
                     : (StatusResponses.BadGateway, 502);
         FinalStatus = status;
         FinalSocks5TargetCode = _tried.Count > 0 && _targetFailures?.Count == _tried.Count ? _targetSocks5Code : null;
+        Access?.Finish(null, _tried.Count, status, _tried.Count == 0 ? "NoUpstream" : _lastFailure?.ToString() ?? nameof(FailureCause.TargetUnreachable));
         ProxyLog.AllAttemptsFailed(_proxy.Logger, connection.RemoteAddress.ToString(), _target, status);
         ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
         return answer;

@@ -153,7 +153,7 @@ internal sealed class ClientConnectionHandler
             if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
             {
                 _proxy.Counters.Reject(RejectionCause.PortNotAllowed);
-                await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed").ConfigureAwait(false);
+                await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed", request, identity).ConfigureAwait(false);
                 return false;
             }
             // Bytes sent right behind the CONNECT (an eager TLS ClientHello) belong to the tunnel;
@@ -178,10 +178,11 @@ internal sealed class ClientConnectionHandler
     {
         if (!PlainHttpHeads.ClientWantsKeepAlive(request) || !await ReadPastBodyAsync(input, request).ConfigureAwait(false))
         {
-            await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, reason).ConfigureAwait(false);
+            await RefuseAsync(connection, StatusResponses.ProxyAuthenticationRequired, 407, reason, request).ConfigureAwait(false);
             return false;
         }
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 407, reason);
+        AccessEntries.Refused(_proxy, connection, 407, AccessEntries.CauseOf(407, reason), request);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
         return true;
@@ -262,9 +263,11 @@ internal sealed class ClientConnectionHandler
         }
     }
 
-    private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)
+    private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason, RequestHead? request = null, ClientIdentity? identity = null)
     {
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), status, reason);
+        AccessEntries.Refused(_proxy, connection, status, AccessEntries.CauseOf(status, reason), request,
+            identity is { } known && _proxy.Settings.AuthRequired ? known.Key : null);
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
     }
 }

@@ -25,7 +25,8 @@ internal sealed class ConnectForwarder
     {
         var settings = _proxy.Settings;
         var config = settings.Config;
-        var attempts = new AttemptLoop(_proxy, client, authority);
+        var attempts = new AttemptLoop(_proxy, client, authority, AccessEntries.BeginTunnel(_proxy, connection, client, authority,
+            answer is Socks5TunnelAnswer ? AccessEntries.Socks5 : AccessEntries.Http));
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
@@ -44,7 +45,7 @@ internal sealed class ConnectForwarder
                 if (result.IsLocalFailure)
                 {
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
-                    attempts.Abandon(upstream, "NetDrift could not make a socket");
+                    attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(Stats.RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
                     await answer.RefuseAsync(connection.Socket, StatusResponses.ServiceUnavailable, 503, null).ConfigureAwait(false);
                     return;
@@ -53,7 +54,9 @@ internal sealed class ConnectForwarder
                 {
                     attempts.Succeeded(upstream, result.Latency);
                     ProxyLog.TunnelOpened(_proxy.Logger, client.Key, authority, upstream.Name, result.Latency.TotalMilliseconds);
-                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer).ConfigureAwait(false);
+                    attempts.Access?.Answered(200, null);
+                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer, attempts.Counter(upstream)).ConfigureAwait(false);
+                    attempts.Served(upstream);
                     return;
                 }
                 attempts.Failed(upstream, result);
@@ -63,12 +66,13 @@ internal sealed class ConnectForwarder
         await answer.RefuseAsync(connection.Socket, final, attempts.FinalStatus, attempts.FinalSocks5TargetCode).ConfigureAwait(false);
     }
 
-    private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer)
+    private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer,
+        IByteCounter upstreamCounter)
     {
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
         var upstreamSocket = upstreamConnection.Socket;
-        var counter = connection.CountingFor(upstream.Counters);
+        var counter = connection.CountingFor(upstreamCounter);
         try
         {
             await answer.EstablishedAsync(client, exposeUpstream ? upstream.Name : null).ConfigureAwait(false);

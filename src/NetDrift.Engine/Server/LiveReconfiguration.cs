@@ -77,6 +77,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
             proxy.ReplaceSettings(new ProxySettings(config, verifiedLogins, proxy.Settings.Policy));
             healthChecks.Apply(config.HealthCheck);
             logLevel.Set(config.Logging.Level);
+            proxy.AccessLog.Apply(config.AccessLog);
             foreach (var upstream in removed)
             {
                 proxy.TryFinishDraining(upstream);

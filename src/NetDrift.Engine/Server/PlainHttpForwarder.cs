@@ -29,12 +29,13 @@ internal sealed class PlainHttpForwarder
         if (!framing.IsValid)
         {
             _proxy.Counters.Reject(RejectionCause.Malformed);
+            AccessEntries.Refused(_proxy, connection, 400, nameof(RejectionCause.Malformed), request);
             ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "ambiguous request framing");
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
             return false;
         }
         var config = _proxy.Settings.Config;
-        var attempts = new AttemptLoop(_proxy, identity, request.Target);
+        var attempts = new AttemptLoop(_proxy, identity, request.Target, AccessEntries.Begin(_proxy, connection, identity, request));
         var bodySent = false;
         while (!bodySent && attempts.Next() is { } upstream)
         {
@@ -55,6 +56,7 @@ internal sealed class PlainHttpForwarder
                 case ExchangeKind.Served:
                     upstream.Counters.ConnectionClosed();
                     _proxy.TryFinishDraining(upstream);
+                    attempts.Served(upstream);
                     return outcome.KeepClientAlive;
                 case ExchangeKind.Cancelled:
                     attempts.Abandon(upstream);
@@ -62,12 +64,12 @@ internal sealed class PlainHttpForwarder
                     return false;
                 case ExchangeKind.ClientGone:
                     // The client left mid-request: not the upstream's fault.
-                    attempts.Abandon(upstream, "the client went away mid-request");
+                    attempts.Abandon(upstream, "the client went away mid-request", cause: "ClientGone");
                     _proxy.TryFinishDraining(upstream);
                     return false;
                 case ExchangeKind.ClientStalled:
                     // The request body stopped arriving: the client's fault, never the upstream's.
-                    attempts.Abandon(upstream, "the client stalled its request body");
+                    attempts.Abandon(upstream, "the client stalled its request body", 408, nameof(RejectionCause.BodyTimeout));
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.BodyTimeout);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
@@ -75,14 +77,14 @@ internal sealed class PlainHttpForwarder
                     return false;
                 case ExchangeKind.LocalFailure:
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
-                    attempts.Abandon(upstream, "NetDrift could not make a socket");
+                    attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
                     await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
                     // the client's fault, answered at once instead of after the upstream timeout.
-                    attempts.Abandon(upstream, "the client sent a malformed request body");
+                    attempts.Abandon(upstream, "the client sent a malformed request body", 400, nameof(RejectionCause.Malformed));
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.Malformed);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "malformed request body");
@@ -154,7 +156,7 @@ internal sealed class PlainHttpForwarder
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;
         var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
         connection.AttachTunnel(activity, upstream);
-        var counter = connection.CountingFor(upstream.Counters);
+        var counter = connection.CountingFor(attempts.Counter(upstream));
         var keepUpstream = false;
         Task<BodyCopyResult>? body = null;
         // Cancelled when the request body ends by the client's doing (malformed, gone): waiting for
@@ -259,6 +261,7 @@ internal sealed class PlainHttpForwarder
                 && !decodeChunked && _proxy.IsRunning;
             var exposed = _proxy.Settings.Config.ExposeUpstream ? upstream.Name : null;
             attempts.Succeeded(upstream, latency);
+            attempts.Access?.Answered(response.StatusCode, response.Headers.Get("Content-Type"));
             ProxyLog.PlainServed(_proxy.Logger, request.Method, request.Target, upstream.Name, response.StatusCode, latency.TotalMilliseconds);
 
             try

@@ -153,6 +153,7 @@ internal sealed class ProxyListener
             if (active > limits.MaxConnections)
             {
                 _context.Counters.Reject(RejectionCause.MaxConnections);
+                AccessEntries.Refused(_context, connection, 503, nameof(RejectionCause.MaxConnections));
                 ProxyLog.TooManyConnections(_context.Logger, limits.MaxConnections);
                 await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
@@ -169,6 +170,7 @@ internal sealed class ProxyListener
             if (limits.MaxConnectionsPerClient > 0 && fromSameClient > limits.MaxConnectionsPerClient)
             {
                 _context.Counters.Reject(RejectionCause.PerClientLimit);
+                AccessEntries.Refused(_context, connection, 503, nameof(RejectionCause.PerClientLimit));
                 await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }

@@ -54,8 +54,9 @@ public sealed class ProxyServer : IAsyncDisposable
         _context = new ProxyContext(name, new ProxySettings(config, VerifiedLogins), _pool,
             new ProxyCounters(timeProvider), logger, timeProvider, new UpstreamConnectors(), new AuthFailureThrottle(),
             new UpstreamSelector(logger, random ?? Random.Shared), _passiveHealth, timeProvider.GetUtcNow(),
-            () => State == ProxyState.Running, _stopping.Token);
+            () => State == ProxyState.Running, _stopping.Token) { AccessLog = new AccessLog(logger) };
         _context.OpenConnections = _connections.Snapshots;
+        _context.AccessLog.Apply(config.AccessLog);
         Metrics = new PrometheusExporter(_context);
 
         ListenAddress.TryParse(config.Server.ListenAddress, out var endPoint, out _);
@@ -153,6 +154,9 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Slows down repeated wrong logins per client IP.</summary>
     public AuthFailureThrottle AuthThrottle => _context.AuthThrottle;
 
+    /// <summary>Access-log lines lost since start (queue full, file unwritable).</summary>
+    public long AccessLogDropped => _context.AccessLog.Dropped;
+
     /// <summary>What request handling, health checks, metrics and the admin endpoints see of this proxy.</summary>
     internal ProxyContext Context => _context;
 
@@ -203,6 +207,8 @@ public sealed class ProxyServer : IAsyncDisposable
         _pool.CloseIdleConnections();
         await _listener.AcceptLoop.ConfigureAwait(false);
         await _sweeper.DisposeAsync().ConfigureAwait(false);
+        // The lines of the tunnels the drain ended are queued by now: written before Stop returns.
+        await _context.AccessLog.DisposeAsync().ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
         NetDriftMeter.Unregister(_context);
         ProxyLog.Stopped(_context.Logger, Name, Math.Max(0, openAtStop - cut), cut);

@@ -29,6 +29,8 @@ public sealed class ProxyInfo
     public IReadOnlyDictionary<string, long> Rejections => Server.Counters.RejectedBy.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
     /// <summary>Wrong logins answered after a growing delay.</summary>
     public long AuthDelayed => Server.AuthThrottle.Delayed;
+    /// <summary>Access-log lines lost (the writer's queue full, or the file unwritable); 0 without an access log.</summary>
+    public long AccessLogDropped => Server.AccessLogDropped;
     public string LoadBalancing => Server.Config.LoadBalancing;
     public string? ConfigPath => Server.ConfigPath;
     public bool WatchingConfig => Server.IsWatchingConfig;
