@@ -25,6 +25,8 @@ public sealed record NetDriftConfig
     /// <summary>Adds X-NetDrift-Upstream to answers. Off by default: it reveals topology.</summary>
     public bool ExposeUpstream { get; init; }
     public LoggingConfig Logging { get; init; } = new();
+    /// <summary>Routes by target, first match wins (CONTRACT §9); none matching means the whole pool.</summary>
+    public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
 }
 
 public sealed record ServerConfig
@@ -79,6 +81,18 @@ public sealed record UserConfig(string Username, string Password, string? Tag = 
 {
     /// <summary>Plain or hashed. Internal so that PowerShell (Format-List, ConvertTo-Json through ProxyInfo.Engine) never shows it.</summary>
     internal string Password { get; init; } = Password;
+
+    /// <summary>Concurrent connections (tunnels and plain requests in flight) of this user; 0 means no cap.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>CONNECTs plus plain requests per one-minute window; 0 means no cap.</summary>
+    public int RequestsPerMinute { get; init; }
+
+    /// <summary>Each direction's byte rate across all of this user's connections, shaped not cut; 0 means no cap.</summary>
+    public long BytesPerSecond { get; init; }
+
+    /// <summary>True when any per-user limit is set.</summary>
+    public bool IsLimited => MaxConnections > 0 || RequestsPerMinute > 0 || BytesPerSecond > 0;
 
     public override string ToString() => $"{Username}:***";
 }

@@ -14,13 +14,17 @@ internal sealed class UpstreamConnectors
     {
         Dialer = new UpstreamTcpDialer();
         _http = new HttpProxyConnector(Dialer);
+        Direct = new DirectConnector(Dialer);
     }
+
+    /// <summary>Routes with action direct: to the target itself.</summary>
+    public DirectConnector Direct { get; }
 
     /// <summary>Makes and connects every upstream socket.</summary>
     public UpstreamTcpDialer Dialer { get; }
 
     /// <summary>The connector for the upstream's URL scheme (only <c>http://</c> today: <c>https://</c> is still spoken to in plain TCP).</summary>
-    public IUpstreamConnector For(UpstreamConfig upstream) => _http;
+    public IUpstreamConnector For(UpstreamConfig upstream) => DirectConnector.IsDirect(upstream) ? Direct : _http;
 
     /// <summary>
     /// A connection to carry one plain request: the warmest idle one opened with the upstream's
