@@ -49,7 +49,7 @@ internal sealed class ConnectForwarder
                 {
                     attempts.Succeeded(upstream, result.Latency);
                     ProxyLog.TunnelOpened(_proxy.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
-                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
+                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream, client.User).ConfigureAwait(false);
                     return;
                 }
                 attempts.Failed(upstream, result);
@@ -58,7 +58,7 @@ internal sealed class ConnectForwarder
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
     }
 
-    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
+    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, Users.UserState? user)
     {
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
@@ -83,7 +83,7 @@ internal sealed class ConnectForwarder
             }
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
+            var outcome = await Users.UserTraffic.RelayAsync(client, upstreamSocket, activity, upstream.Counters, user, _proxy.Counters, _proxy.StoppingToken).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -12,10 +12,11 @@ internal static class PlainHttpHeads
 {
     public const string Via = "1.1 netdrift";
 
-    public static byte[] Request(RequestHead request, string? proxyAuthorization)
+    /// <param name="originForm">To the target itself (a direct route): the path and query, not the absolute URL.</param>
+    public static byte[] Request(RequestHead request, string? proxyAuthorization, bool originForm = false)
     {
         var head = new StringBuilder(512);
-        head.Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\n");
+        head.Append(request.Method).Append(' ').Append(originForm ? request.PathAndQuery : request.Target).Append(" HTTP/1.1\r\n");
         // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
         var host = request.Port != 80 ? request.Authority : request.Host.Contains(':') ? $"[{request.Host}]" : request.Host;
         head.Append("Host: ").Append(host).Append("\r\n");
