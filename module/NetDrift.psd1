@@ -25,6 +25,7 @@
         'Set-NetDriftUpstream'
         'Get-NetDriftUpstream'
         'Get-NetDriftStats'
+        'Get-NetDriftUser'
         'Reset-NetDriftStats'
         'Update-NetDriftConfig'
         'Test-NetDriftConfig'
