@@ -78,7 +78,11 @@ function Start-Contender {
             Wait-PortOpen $port 'Squid'
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $true }
         }
-        { $_ -in 'netdrift', 'go-netdrift' } {
+        { $_ -in 'netdrift', 'netdrift-routes', 'go-netdrift' } {
+            # netdrift-routes: NetDrift with 200 routes that never fit the bench target, so every
+            # tunnel is matched against all of them before it uses the whole pool.
+            $routes = $Name -eq 'netdrift-routes'
+            if ($routes) { $Name = 'netdrift' }
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
             $upstreams = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
@@ -98,6 +102,14 @@ function Start-Contender {
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
+                if ($routes) {
+                    $settings.routes = @(for ($i = 0; $i -lt 200; $i++) {
+                        $match = switch ($i % 4) {
+                            0 { "host$i.example.net" } 1 { "*.zone$i.example.org" } 2 { "10.$i.0.0/16" } 3 { "*:$(20000 + $i)" }
+                        }
+                        [ordered]@{ name = "r$i"; match = @($match); action = if ($i % 2) { 'deny' } else { 'upstreams' } }
+                    })
+                }
             }
             $settings | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $config
             if ($Name -eq 'netdrift') {
@@ -110,7 +122,7 @@ function Start-Contender {
                 $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift') }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift' -and -not $routes); TunnelOnly = $routes }
         }
         default { throw "Unknown contender '$Name'." }
     }

@@ -30,7 +30,8 @@ param(
     [long] $SingleStreamBytes = 2GB,
     [long] $MultiStreamBytes = 256MB,
     [int] $IdleTunnels = 10000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift'),
+    # netdrift-routes: NetDrift with 200 routes configured (tunnel rate only), beside plain netdrift.
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-routes'),
     # A Go NetDrift binary (restyler/netdrift built with `go build ./cmd/proxy`), measured beside.
     [string] $GoNetDrift
 )
@@ -122,6 +123,10 @@ try {
                     $shown = ($Result.PSObject.Properties | Where-Object { $_.Value -is [ValueType] } | ForEach-Object { "$($_.Name)=$([math]::Round([double]$_.Value, 2))" }) -join ' '
                     Write-Host "  $Scenario $shown"
                 }
+                if ($contender.TunnelOnly) {
+                    & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $auth + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + (Get-CpuPids $contender)))
+                    continue
+                }
                 # Idle first, on a fresh process: the RSS it grows by is the tunnels' alone.
                 if ($contender.Process) {
                     $null = Invoke-LoadGen (@('tunnel') + $auth + @('--target', $target, '--concurrency', '2', '--duration', '1', '--warmup', '0'))
@@ -160,6 +165,7 @@ $descriptions = @(
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
     "idle: $idleCount tunnels opened and held; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. The count is the requested $IdleTunnels capped by this machine's descriptor limit ($fileLimit per process: two sockets per tunnel in the front).",
+    'netdrift-routes: NetDrift with 200 routes (hosts, suffixes, networks, ports) none of which fits the target, so each tunnel is matched against all 200; tunnel rate only.',
     'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.TestOrigin.'
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
