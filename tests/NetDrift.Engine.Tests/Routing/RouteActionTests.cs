@@ -105,12 +105,14 @@ public sealed class RouteActionTests
             await ProxyClient.AssertEchoesAsync(tunnel, "direct bytes");
         }
         var stats = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var metrics = await ProxyClient.SendAndReadAllAsync(proxy.Port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
         Assert.True(await Loopback.WaitUntilAsync(() => proxy.Direct.Counters.ActiveConnections == 0));
         Assert.Equal((1, 1, 12L, 12L), (proxy.Direct.Counters.Requests, proxy.Direct.Counters.Succeeded, proxy.Direct.Counters.BytesSent, proxy.Direct.Counters.BytesReceived));
         Assert.Equal(0, proxy.Pool.All[0].Counters.Requests);
         Assert.True(proxy.ShowsDirect);
         Assert.Contains("\"direct\": {", stats, StringComparison.Ordinal);
+        Assert.Contains("upstream=\"direct\"", metrics, StringComparison.Ordinal);
         Assert.Contains(lines.Messages, m => m.Contains("route lan → direct", StringComparison.Ordinal) && m.EndsWith("served by direct", StringComparison.Ordinal));
     }
 
