@@ -9,6 +9,8 @@ public sealed record NetDriftConfig
     public ServerConfig Server { get; init; } = new();
     public AuthenticationConfig Authentication { get; init; } = new();
     public IReadOnlyList<UpstreamConfig> UpstreamProxies { get; init; } = [];
+    /// <summary>Lists of upstreams maintained elsewhere (files, URLs), joined to <see cref="UpstreamProxies"/>.</summary>
+    public IReadOnlyList<UpstreamSourceConfig> UpstreamSources { get; init; } = [];
     /// <summary>Bounds the dial to an upstream and the wait for its answer (Go default: 5 s).</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public HealthCheckConfig HealthCheck { get; init; } = new();
@@ -37,6 +39,8 @@ public sealed record ServerConfig
     /// <summary>How long a stop keeps accepting after /healthz turns 503, so a balancer notices first.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
     public ProxyProtocolConfig ProxyProtocol { get; init; } = new();
+    /// <summary>SOCKS5 clients on the proxy port (first byte 0x05); false refuses them.</summary>
+    public bool Socks5 { get; init; } = true;
 }
 
 /// <summary>

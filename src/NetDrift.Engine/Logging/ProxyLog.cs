@@ -68,6 +68,9 @@ internal static partial class ProxyLog
     [LoggerMessage(40, LogLevel.Debug, "Closed a connection from {Peer}: {Reason}")]
     public static partial void ProxyHeaderRefused(ILogger logger, string peer, string reason);
 
+    [LoggerMessage(50, LogLevel.Debug, "SOCKS5 CONNECT {Target} from {Client}")]
+    public static partial void Socks5Request(ILogger logger, string client, string target);
+
     [LoggerMessage(60, LogLevel.Warning, "Proxy '{Proxy}' config warning: {Warning}")]
     public static partial void ConfigWarning(ILogger logger, string proxy, string warning);
 }

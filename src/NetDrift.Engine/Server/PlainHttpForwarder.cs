@@ -111,7 +111,7 @@ internal sealed class PlainHttpForwarder
         var deadline = UpstreamDeadline.StartingNow(timeout);
         // A direct route speaks to the target itself: origin-form, a fresh connection each time.
         var direct = DirectConnector.IsDirect(config);
-        var head = direct ? PlainHttpHeads.Request(request, null, originForm: true) : PlainHttpHeads.Request(request, config.Url.ProxyAuthorization);
+        var head = direct ? PlainHttpHeads.Request(request, null, originForm: true) : PlainHttpHeads.ForUpstream(config, request);
         var pooledAllowed = !direct;
         while (true)
         {
@@ -120,7 +120,7 @@ internal sealed class PlainHttpForwarder
             {
                 dial = direct
                     ? await _proxy.Connectors.Direct.ConnectToAsync(request.Authority, deadline, _proxy.StoppingToken).ConfigureAwait(false)
-                    : await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken).ConfigureAwait(false);
+                    : await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken, request.Authority).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

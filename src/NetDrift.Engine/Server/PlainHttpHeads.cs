@@ -12,7 +12,15 @@ internal static class PlainHttpHeads
 {
     public const string Via = "1.1 netdrift";
 
-    /// <param name="originForm">To the target itself (a direct route): the path and query, not the absolute URL.</param>
+    /// <summary>
+    /// The head of a plain request for this upstream: absolute-form with its Proxy-Authorization to
+    /// an HTTP proxy; origin-form, as to the origin itself, through a SOCKS5 tunnel.
+    /// </summary>
+    public static byte[] ForUpstream(Configuration.UpstreamConfig upstream, RequestHead request) => Upstreams.UpstreamConnectors.IsSocks5(upstream)
+        ? Request(request, null, originForm: true)
+        : Request(request, upstream.Url.ProxyAuthorization);
+
+    /// <param name="originForm">For a tunnel straight to the origin (a SOCKS5 upstream): the path, not the whole URL.</param>
     public static byte[] Request(RequestHead request, string? proxyAuthorization, bool originForm = false)
     {
         var head = new StringBuilder(512);
