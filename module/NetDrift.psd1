@@ -27,6 +27,7 @@
         'Get-NetDriftConnection'
         'Stop-NetDriftConnection'
         'Get-NetDriftStats'
+        'Get-NetDriftUser'
         'Reset-NetDriftStats'
         'Update-NetDriftConfig'
         'Test-NetDriftConfig'

@@ -23,7 +23,7 @@ function Wait-PortOpen([int] $Port, [string] $What, [double] $Seconds = 30) {
 }
 
 # NetDrift contenders that differ only in their config, not in their build or environment.
-$script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog')
+$script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog', 'netdrift-routes')
 
 function Start-Contender {
     <#
@@ -101,6 +101,9 @@ function Start-Contender {
         }
         { $_ -like 'netdrift*' -or $_ -eq 'go-netdrift' } {
             # netdrift-accesslog: the same NetDrift writing a Squid access log to a file, to measure its cost side by side.
+            # netdrift-routes: NetDrift with 200 routes that never fit the bench target, so every
+            # tunnel is matched against all of them before it uses the whole pool.
+            $routes = $Name -eq 'netdrift-routes'
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
             $upstreamList = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
@@ -121,6 +124,14 @@ function Start-Contender {
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
+                if ($routes) {
+                    $settings.routes = @(for ($i = 0; $i -lt 200; $i++) {
+                        $match = switch ($i % 4) {
+                            0 { "host$i.example.net" } 1 { "*.zone$i.example.org" } 2 { "10.$i.0.0/16" } 3 { "*:$(20000 + $i)" }
+                        }
+                        [ordered]@{ name = "r$i"; match = @($match); action = if ($i % 2) { 'deny' } else { 'upstreams' } }
+                    })
+                }
             }
             if ($Name -eq 'netdrift-accesslog') {
                 $settings.access_log = [ordered]@{ path = (Join-Path $dir 'access.log'); format = 'squid' }
@@ -130,7 +141,7 @@ function Start-Contender {
                 # As deploy/netdrift.service runs it: the unit's pwsh arguments and Environment=,
                 # the module found on PSModulePath as an installed one is. A variant (an A/B
                 # lever) may bring its own build of the module and change the environment.
-                # Built-in configurations (netdrift-accesslog) run the same build; any other name is a variant.
+                # Built-in configurations (netdrift-accesslog, netdrift-routes) run the same build; any other name is a variant.
                 $builtIn = $Name -in $script:NetDriftConfigurations
                 $variant = if (-not $builtIn) { $Setup.Variants[$Name] }
                 if (-not $builtIn -and -not $variant) { throw "Unknown NetDrift variant '$Name'." }
@@ -147,7 +158,7 @@ function Start-Contender {
                 $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
-            return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = ($Name -ne 'go-netdrift') }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = ($Name -ne 'go-netdrift' -and -not $routes); TunnelOnly = $routes }
         }
         default { throw "Unknown contender '$Name'." }
     }

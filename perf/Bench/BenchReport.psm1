@@ -173,6 +173,9 @@ function Test-BenchTargets {
     $targets = @(
         @{ What = 'tunnels/s ≥ 1.0× HAProxy'; Value = (& $ratio 'tunnel' 'ratePerSecond' 'haproxy'); Min = 1.0 }
         @{ What = 'tunnels/s ≥ 1.25× Go NetDrift'; Value = (& $ratio 'tunnel' 'ratePerSecond' 'go-netdrift'); Min = 1.25 }
+        @{ What = 'tunnels/s with 200 routes ≥ 0.95× without'; Value = $(
+            $with = Get-Figure $Medians 'tunnel' 'netdrift-routes' 'ratePerSecond'; $without = Get-Figure $Medians 'tunnel' 'netdrift' 'ratePerSecond'
+            if ($null -eq $with -or $null -eq $without -or [double]$without -eq 0) { $null } else { [double]$with / [double]$without }); Min = 0.95 }
         @{ What = 'tunnels per front CPU-second ≥ 0.8× HAProxy'; Value = (& $ratio 'tunnel' 'perCpuSecond' 'haproxy'); Min = 0.8 }
         @{ What = '1-stream MB/s ≥ the best other front'; Value = (& $overBest 'stream-1' 'megabytesPerSecond'); Min = 1.0 }
         @{ What = '1-stream MB per front CPU-s ≥ the best other front'; Value = (& $overBest 'stream-1' 'megabytesPerCpuSecond'); Min = 1.0 }

@@ -43,7 +43,7 @@ param(
     [int] $IdleTunnels = 2000,
     # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
     [int] $MaxIdleTunnels = 50000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes'),
     # Which case groups run: idle, rate (tunnel and plain), stream.
     [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
     [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),
@@ -170,7 +170,7 @@ try {
                     Write-Host "  $Scenario$suffix $shown"
                 }
                 # Each group on a fresh front: an idle figure is the growth of a process that held nothing before.
-                $groups = @(if ('idle' -in $Cases -and $name -ne 'direct') { $idleCases.Keys }) +
+                $groups = @(if ('idle' -in $Cases -and $name -notin 'direct', 'netdrift-routes', 'netdrift-accesslog') { $idleCases.Keys }) +
                     @(if ('rate' -in $Cases) { 'rate' }) + @(if ('stream' -in $Cases) { 'stream' })
                 foreach ($group in $groups) {
                     Write-Host "round $round/${Rounds}: $name, auth $authMode, $group" -ForegroundColor Cyan
@@ -182,6 +182,9 @@ try {
                         if ($group -like 'idle-*') {
                             $null = Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', '2', '--duration', '1', '--warmup', '0'))
                             & $record $group (Measure-IdleTunnels $contender $originPort $idleCases[$group])
+                        }
+                        elseif ($contender.TunnelOnly) {
+                            if ($group -eq 'rate') { & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu)) }
                         }
                         elseif ($group -eq 'rate') {
                             & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
@@ -232,7 +235,8 @@ $descriptions = @(
     "idle-2000 / idle-max: $($idleCases['idle-2000']) and $($idleCases['idle-max']) tunnels opened and held on a fresh front; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. idle-max is as many as this machine's descriptor limit allows ($fileLimit per process: two sockets per tunnel in the front).",
     "-auth: the same case with client Basic auth on (NetDrift, Squid, the Go NetDrift; HAProxy in TCP mode and direct cannot check it).",
     "CPU s: front / rig (origin + upstreams) / load generator / others (the rest of the machine's busy time: other work on a shared machine), from /proc over the measured window. **bound** flags a case where the machine was busy (≥ 85% of $([Environment]::ProcessorCount) cores) and the front was not the largest user: its figure says less about the front than about what shared the cores.",
-    "Upstreams: three Debian tinyproxy processes (rate and idle cases) or three NetDrift.LoadGen splice upstreams (stream cases, where tinyproxy copies at ~120 MB/s); the direct row is the rig's own ceiling. NetDrift runs as deploy/netdrift.service launches it (same pwsh arguments and Environment=)."
+    "Upstreams: three Debian tinyproxy processes (rate and idle cases) or three NetDrift.LoadGen splice upstreams (stream cases, where tinyproxy copies at ~120 MB/s); the direct row is the rig's own ceiling. NetDrift runs as deploy/netdrift.service launches it (same pwsh arguments and Environment=).",
+    'netdrift-routes: NetDrift with 200 routes (hosts, suffixes, networks, ports) none of which fits the target, so each tunnel is matched against all 200; tunnel rate only.'
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
 $null = New-Item -ItemType Directory -Path $ResultsDir -Force

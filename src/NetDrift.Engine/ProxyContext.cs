@@ -39,6 +39,7 @@ internal sealed class ProxyContext
         StartedAt = startedAt;
         _isRunning = isRunning;
         StoppingToken = stoppingToken;
+        Direct = new Upstream(DirectConnector.Config, time);
     }
 
     public string Name { get; }
@@ -65,6 +66,12 @@ internal sealed class ProxyContext
     public AuthFailureThrottle AuthThrottle { get; }
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The stand-in upstream of routes with action direct: its own stats row, outside the pool, kept across reloads.</summary>
+    public Upstream Direct { get; }
+
+    /// <summary>Per-user counts and limits, keyed on the user name, kept across reloads.</summary>
+    public Users.UserActivity Users { get; } = new();
 
     /// <summary>False from the moment the proxy begins to stop.</summary>
     public bool IsRunning => _isRunning();

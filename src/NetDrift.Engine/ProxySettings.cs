@@ -19,6 +19,7 @@ internal sealed class ProxySettings
         // Keep the policy (and its rotation position) when the strategy did not change.
         Policy = previousPolicy?.Name == config.LoadBalancing ? previousPolicy : LoadBalancingPolicyFactory.Create(config.LoadBalancing);
         AllowedPorts = config.AllowedPorts.Count == 0 ? null : config.AllowedPorts.ToHashSet();
+        Routes = Routing.RouteTable.Compile(config.Routes);
     }
 
     public NetDriftConfig Config { get; }
@@ -31,4 +32,7 @@ internal sealed class ProxySettings
     public ILoadBalancingPolicy Policy { get; }
 
     public HashSet<int>? AllowedPorts { get; }
+
+    /// <summary>The routes, compiled once per config.</summary>
+    internal Routing.RouteTable Routes { get; }
 }

@@ -67,6 +67,12 @@ internal static class StatsJson
             WriteUpstream(json, proxy, upstreams[i], rows[i], i, open);
         }
         json.WriteEndArray();
+        if (Routing.DirectRow.IsShown(proxy))
+        {
+            // Routes with action direct: their own row, apart from the pool's (not in the window totals).
+            json.WritePropertyName("direct");
+            WriteUpstream(json, proxy, proxy.Direct, proxy.Direct.Counters.Snapshot(name == "total" ? StatsWindow.Lifetime : StatsWindow.Recent), -1, open);
+        }
         var tagged = upstreams.Select((u, i) => (Upstream: u, Row: rows[i])).Where(x => x.Upstream.Config.Tag.Length > 0).ToArray();
         if (tagged.Length > 0)
         {

@@ -62,9 +62,21 @@ public static class ConfigDiff
             {
                 changes.Add(new(ConfigChangeKind.Added, ConfigChangeScope.User, user.Username, "can log in"));
             }
-            else if (previous.Password != user.Password)
+            else
             {
-                changes.Add(new(ConfigChangeKind.Changed, ConfigChangeScope.User, user.Username, "password changed"));
+                var details = new List<string>();
+                if (previous.Password != user.Password)
+                {
+                    details.Add("password changed");
+                }
+                Note(details, "tag", previous.Tag ?? "", user.Tag ?? "");
+                Note(details, "max_connections", previous.MaxConnections, user.MaxConnections);
+                Note(details, "requests_per_minute", previous.RequestsPerMinute, user.RequestsPerMinute);
+                Note(details, "bytes_per_second", previous.BytesPerSecond, user.BytesPerSecond);
+                if (details.Count > 0)
+                {
+                    changes.Add(new(ConfigChangeKind.Changed, ConfigChangeScope.User, user.Username, string.Join("; ", details)));
+                }
             }
         }
         foreach (var user in old.Users.Where(u => !after.ContainsKey(u.Username)))
@@ -118,6 +130,7 @@ public static class ConfigDiff
         Setting("health_check.slow_start_seconds", old.HealthCheck.SlowStart, @new.HealthCheck.SlowStart);
         Setting("health_check.endpoints", string.Join(" ", old.HealthCheck.Endpoints), string.Join(" ", @new.HealthCheck.Endpoints));
         Setting("health_check.endpoint_rotation", old.HealthCheck.EndpointRotation, @new.HealthCheck.EndpointRotation);
+        Setting("routes", string.Join("; ", old.Routes), string.Join("; ", @new.Routes), "applies to new requests");
         Setting("logging.level", old.Logging.Level, @new.Logging.Level);
         Setting("logging.format", old.Logging.Format, @new.Logging.Format, "takes effect at the next start");
         Setting("access_log", AccessLogShown(old.AccessLog), AccessLogShown(@new.AccessLog), "switched on the next line");

@@ -170,6 +170,7 @@ public static class ConfigLoader
         {
             config = config with { AccessLog = AccessLogConfigReader.Read(accessLog, sink) };
         }
+        config = config with { Routes = RouteConfigReader.Read(root, sink) };
         root.ReportUnknownFields();
         if (config.Server.StatsEndpoint == config.MetricsEndpoint)
         {
@@ -249,6 +250,9 @@ public static class ConfigLoader
             var name = user.String("username");
             var password = user.String("password");
             var tag = user.String("tag");
+            var maxConnections = user.Int("max_connections", 0, min: 0, max: 1_000_000);
+            var requestsPerMinute = user.Int("requests_per_minute", 0, min: 0, max: 100_000_000);
+            var bytesPerSecond = user.Int("bytes_per_second", 0, min: 0, max: int.MaxValue);
             user.ReportUnknownFields();
             if (string.IsNullOrEmpty(name))
             {
@@ -282,7 +286,10 @@ public static class ConfigLoader
                 sink.Add(user.FieldPath("username"), $"'{name}' appears more than once");
                 continue;
             }
-            users.Add(new UserConfig(name, password, string.IsNullOrEmpty(tag) ? null : tag));
+            users.Add(new UserConfig(name, password, string.IsNullOrEmpty(tag) ? null : tag)
+            {
+                MaxConnections = maxConnections, RequestsPerMinute = requestsPerMinute, BytesPerSecond = bytesPerSecond,
+            });
         }
         var result = new AuthenticationConfig { Enabled = auth.Bool("enabled", false), Users = users };
         auth.ReportUnknownFields();

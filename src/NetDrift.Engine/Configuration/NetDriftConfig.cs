@@ -29,6 +29,9 @@ public sealed record NetDriftConfig
     public LoggingConfig Logging { get; init; } = new();
     /// <summary>The access log (CONTRACT §10); null: none.</summary>
     public AccessLogConfig? AccessLog { get; init; }
+
+    /// <summary>Routes by target, first match wins (CONTRACT §9); none matching means the whole pool.</summary>
+    public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
 }
 
 public sealed record ServerConfig
@@ -85,6 +88,18 @@ public sealed record UserConfig(string Username, string Password, string? Tag = 
 {
     /// <summary>Plain or hashed. Internal so that PowerShell (Format-List, ConvertTo-Json through ProxyInfo.Engine) never shows it.</summary>
     internal string Password { get; init; } = Password;
+
+    /// <summary>Concurrent connections (tunnels and plain requests in flight) of this user; 0 means no cap.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>CONNECTs plus plain requests per one-minute window; 0 means no cap.</summary>
+    public int RequestsPerMinute { get; init; }
+
+    /// <summary>Each direction's byte rate across all of this user's connections, shaped not cut; 0 means no cap.</summary>
+    public long BytesPerSecond { get; init; }
+
+    /// <summary>True when any per-user limit is set.</summary>
+    public bool IsLimited => MaxConnections > 0 || RequestsPerMinute > 0 || BytesPerSecond > 0;
 
     public override string ToString() => $"{Username}:***";
 }

@@ -16,11 +16,12 @@ public static class BodyCopier
 
     /// <param name="decodeChunked">Send a chunked body's data only (an HTTP/1.0 reader); trailers are dropped.</param>
     /// <param name="deadlines">Bounds each read and each write, so a stall ends the copy and names the side that stalled.</param>
+    /// <param name="shaper">Paces the body's bytes (a user's bytes_per_second); never cuts it.</param>
     public static async Task<BodyCopyResult> CopyAsync(SocketInput source, Socket destination, BodyFraming framing,
         Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken, bool decodeChunked = false,
-        BodyDeadlines? deadlines = null)
+        BodyDeadlines? deadlines = null, IRelayShaper? shaper = null)
     {
-        var waits = new Waits(deadlines, cancellationToken);
+        var waits = new Waits(deadlines, cancellationToken, shaper);
         try
         {
             return framing.Kind switch
@@ -53,6 +54,11 @@ public static class BodyCopier
                 return BodyCopyResult.SourceClosed;
             }
             var take = (int)Math.Min(remaining, source.BufferedCount);
+            if (waits.Shaper is { } shaper)
+            {
+                take = Math.Min(take, shaper.NextReadSize(TunnelRelay.BufferSize));
+                await shaper.PassAsync(take).ConfigureAwait(false);
+            }
             if (!await SendAsync(destination, source.BufferedMemory[..take], waits.Write()).ConfigureAwait(false))
             {
                 return BodyCopyResult.DestinationClosed;
@@ -146,8 +152,10 @@ public static class BodyCopier
     }
 
     /// <summary>The token for each wait: the caller's, or a deadline armed for that wait.</summary>
-    private readonly struct Waits(BodyDeadlines? deadlines, CancellationToken cancellationToken)
+    private readonly struct Waits(BodyDeadlines? deadlines, CancellationToken cancellationToken, IRelayShaper? shaper)
     {
+        public IRelayShaper? Shaper => shaper;
+
         public CancellationToken Read() => deadlines?.ForRead() ?? cancellationToken;
 
         public CancellationToken Write() => deadlines?.ForWrite() ?? cancellationToken;

@@ -73,4 +73,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(50, LogLevel.Debug, "SOCKS5 CONNECT {Target} from {Client}")]
     public static partial void Socks5Request(ILogger logger, string client, string target);
+
+    [LoggerMessage(60, LogLevel.Warning, "Proxy '{Proxy}' config warning: {Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string proxy, string warning);
 }

@@ -99,7 +99,8 @@ internal sealed class PrometheusExporter
     private void Update()
     {
         var pool = _proxy.Pool.All;
-        var series = Upstreams.Read(pool);
+        // Routes with action direct have their series too, as upstream="direct" (outside the pool count).
+        var series = Upstreams.Read(Routing.DirectRow.IsShown(_proxy) ? [.. pool, _proxy.Direct] : pool);
         ForgetGone(series);
         foreach (var upstream in series)
         {

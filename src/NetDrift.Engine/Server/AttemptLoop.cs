@@ -19,6 +19,8 @@ internal sealed class AttemptLoop
     private readonly string _clientKey;
     private readonly string _target;
     private readonly string? _requiredTag;
+    private readonly Routing.CompiledRoute? _routeRule;
+    private readonly string? _tagConflict;
     private readonly StringBuilder _route = new();
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
@@ -35,9 +37,11 @@ internal sealed class AttemptLoop
         Access = access;
         _proxy = proxy;
         _clientKey = client.Key;
-        _requiredTag = client.Tag;
         _target = target;
-        _maxAttempts = 1 + proxy.Settings.Config.Retries;
+        _routeRule = client.Route;
+        (_requiredTag, _tagConflict) = RouteTags.Combine(client, out var note);
+        _route.Append(note);
+        _maxAttempts = RouteTags.IsDirect(client) ? 1 : 1 + proxy.Settings.Config.Retries;
         _retriesOnTargetError = proxy.Settings.Config.RetriesOnTargetError;
     }
 
@@ -57,7 +61,12 @@ internal sealed class AttemptLoop
         {
             return null;
         }
-        var upstream = _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out var trial);
+        if (_tagConflict is not null)
+        {
+            return null;
+        }
+        var trial = false;
+        var upstream = RouteTags.IsDirect(_routeRule) ? _proxy.Direct : _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out trial);
         if (upstream is null)
         {
             return null;
@@ -76,7 +85,10 @@ internal sealed class AttemptLoop
     {
         _succeeded = upstream;
         upstream.Counters.AttemptSucceeded(latency);
-        _proxy.RecordOutcome(upstream, success: true, "answered");
+        if (upstream != _proxy.Direct)
+        {
+            _proxy.RecordOutcome(upstream, success: true, "answered");
+        }
         // Another upstream reached the target: the ones that called it unreachable were wrong.
         foreach (var (wrong, message) in _targetFailures ?? [])
         {
@@ -104,7 +116,7 @@ internal sealed class AttemptLoop
             _targetSocks5Code = result.Socks5TargetCode;
             upstream.AbandonTrial();
         }
-        else
+        else if (upstream != _proxy.Direct)
         {
             _proxy.RecordOutcome(upstream, success: false, $"{failure}: {message}");
         }
@@ -150,7 +162,9 @@ internal sealed class AttemptLoop
         FinalSocks5TargetCode = _tried.Count > 0 && _targetFailures?.Count == _tried.Count ? _targetSocks5Code : null;
         Access?.Finish(null, _tried.Count, status, _tried.Count == 0 ? "NoUpstream" : _lastFailure?.ToString() ?? nameof(FailureCause.TargetUnreachable));
         ProxyLog.AllAttemptsFailed(_proxy.Logger, connection.RemoteAddress.ToString(), _target, status);
-        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
+        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0
+            ? $"nobody ({status}: {_tagConflict ?? (_requiredTag is null ? "no upstream available" : $"no upstream with tag {_requiredTag} available")})"
+            : $"nobody ({status})");
         return answer;
     }
 
@@ -163,4 +177,5 @@ internal sealed class AttemptLoop
     };
 
     private string Tried() => _route.Length == 0 ? "nothing failed" : _route.ToString().TrimEnd(' ', ';');
+
 }

@@ -20,6 +20,7 @@ internal sealed class ClientConnectionHandler
     private readonly PlainHttpForwarder _plain;
     private readonly AdminEndpoints _admin;
     private readonly LoginChecker _logins;
+    private readonly RequestGate _gate;
     private readonly Socks5ClientHandler _socks5;
 
     public ClientConnectionHandler(ProxyContext proxy, AdminEndpoints admin)
@@ -29,6 +30,7 @@ internal sealed class ClientConnectionHandler
         _plain = new PlainHttpForwarder(proxy);
         _admin = admin;
         _logins = new LoginChecker(proxy);
+        _gate = new RequestGate(proxy);
         _socks5 = new Socks5ClientHandler(proxy, _connect, _logins);
     }
 
@@ -132,6 +134,7 @@ internal sealed class ClientConnectionHandler
         }
 
         var identity = new ClientIdentity(connection.RemoteAddress.ToString(), null);
+        Configuration.UserConfig? login = null;
         if (settings.AuthRequired)
         {
             var header = request.Headers.Get("Proxy-Authorization");
@@ -145,17 +148,31 @@ internal sealed class ClientConnectionHandler
                 return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
             identity = new ClientIdentity(user.Username, user.Tag);
+            login = user;
         }
 
         connection.BeginRequest(request, settings.AuthRequired ? identity.Key : null);
+        if (request.IsConnect && settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
+        {
+            _proxy.Counters.Reject(RejectionCause.PortNotAllowed);
+            await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed", request, identity).ConfigureAwait(false);
+            return false;
+        }
+        // Routes (deny → 403) and the user's limits (→ 429); the lease holds the user's connection slot.
+        if (await _gate.PassAsync(connection, request, identity, login, settings).ConfigureAwait(false) is not var (routed, lease))
+        {
+            return false;
+        }
+        using (lease)
+        {
+            return await ForwardAsync(connection, request, input, routed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> ForwardAsync(ClientConnection connection, RequestHead request, SocketInput input, ClientIdentity identity)
+    {
         if (request.IsConnect)
         {
-            if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
-            {
-                _proxy.Counters.Reject(RejectionCause.PortNotAllowed);
-                await RefuseAsync(connection, StatusResponses.Forbidden, 403, $"port {request.Port} not allowed", request, identity).ConfigureAwait(false);
-                return false;
-            }
             // Bytes sent right behind the CONNECT (an eager TLS ClientHello) belong to the tunnel;
             // copying them lets the pooled read buffer go back before a long-lived relay.
             var leftover = input.Buffered.ToArray();

@@ -55,7 +55,7 @@ internal sealed class ConnectForwarder
                     attempts.Succeeded(upstream, result.Latency);
                     ProxyLog.TunnelOpened(_proxy.Logger, client.Key, authority, upstream.Name, result.Latency.TotalMilliseconds);
                     attempts.Access?.Answered(200, null);
-                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer, attempts.Counter(upstream)).ConfigureAwait(false);
+                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer, attempts.Counter(upstream), client.User).ConfigureAwait(false);
                     attempts.Served(upstream);
                     return;
                 }
@@ -67,7 +67,7 @@ internal sealed class ConnectForwarder
     }
 
     private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer,
-        IByteCounter upstreamCounter)
+        IByteCounter upstreamCounter, Users.UserState? user)
     {
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
@@ -93,7 +93,7 @@ internal sealed class ConnectForwarder
             }
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, counter).ConfigureAwait(false);
+            var outcome = await Users.UserTraffic.RelayAsync(client, upstreamSocket, activity, counter, user, _proxy.Counters, _proxy.StoppingToken).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

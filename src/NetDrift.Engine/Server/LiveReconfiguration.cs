@@ -89,6 +89,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
             {
                 ProxyLog.ConfigChanged(proxy.Logger, change.Kind, change.Scope, change.Name, change.Detail);
             }
+            ProxyServer.LogWarnings(proxy.Logger, proxy.Name, config);
             return changes;
         }
     }

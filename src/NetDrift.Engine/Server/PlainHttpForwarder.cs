@@ -42,7 +42,7 @@ internal sealed class PlainHttpForwarder
             ExchangeOutcome outcome;
             try
             {
-                outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout).ConfigureAwait(false);
+                outcome = await ExchangeAsync(connection, request, client, framing, upstream, attempts, config.UpstreamTimeout, identity.User).ConfigureAwait(false);
             }
             catch
             {
@@ -107,18 +107,22 @@ internal sealed class PlainHttpForwarder
     private sealed record ExchangeOutcome(ExchangeKind Kind, bool KeepClientAlive = false, AttemptResult? Failure = null, bool BodyStarted = false, bool RequestWritten = false);
 
     private async Task<ExchangeOutcome> ExchangeAsync(ClientConnection connection, RequestHead request, SocketInput client,
-        BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout)
+        BodyFraming framing, Upstream upstream, AttemptLoop attempts, TimeSpan timeout, Users.UserState? user)
     {
         var config = upstream.Config;
         var deadline = UpstreamDeadline.StartingNow(timeout);
-        var head = PlainHttpHeads.ForUpstream(config, request);
-        var pooledAllowed = true;
+        // A direct route speaks to the target itself: origin-form, a fresh connection each time.
+        var direct = DirectConnector.IsDirect(config);
+        var head = direct ? PlainHttpHeads.Request(request, null, originForm: true) : PlainHttpHeads.ForUpstream(config, request);
+        var pooledAllowed = !direct;
         while (true)
         {
             UpstreamDial dial;
             try
             {
-                dial = await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken, request.Authority).ConfigureAwait(false);
+                dial = direct
+                    ? await _proxy.Connectors.Direct.ConnectToAsync(request.Authority, deadline, _proxy.StoppingToken).ConfigureAwait(false)
+                    : await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken, request.Authority).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -131,7 +135,7 @@ internal sealed class PlainHttpForwarder
                     : new ExchangeOutcome(ExchangeKind.Failed, Failure: dial.ToResult(deadline.Elapsed));
             }
             var reused = upstreamConnection.IdleSinceMilliseconds != 0;
-            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, deadline.Started, timeout).ConfigureAwait(false);
+            var outcome = await ExchangeOnAsync(connection, request, client, framing, upstream, attempts, upstreamConnection, head, deadline.Started, timeout, user).ConfigureAwait(false);
             if (outcome is null)
             {
                 // The pooled connection was dead before it answered a single byte: once, for a
@@ -150,8 +154,10 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>One request/response on one upstream connection; null when a reused connection proved dead before any answer.</summary>
     private async Task<ExchangeOutcome?> ExchangeOnAsync(ClientConnection connection, RequestHead request, SocketInput client, BodyFraming framing,
-        Upstream upstream, AttemptLoop attempts, UpstreamConnection upstreamConnection, byte[] head, long started, TimeSpan timeout)
+        Upstream upstream, AttemptLoop attempts, UpstreamConnection upstreamConnection, byte[] head, long started, TimeSpan timeout, Users.UserState? user)
     {
+        // A user's bytes_per_second paces both bodies (shaped, never cut).
+        var shapers = user is { Config.BytesPerSecond: > 0 } ? Users.UserTraffic.Shapers(user, _proxy.Counters, _proxy.StoppingToken) : default;
         var limits = _proxy.Settings.Config.Limits;
         var reused = upstreamConnection.IdleSinceMilliseconds != 0;
         var activity = new TunnelActivity(connection.Socket, upstreamConnection.Socket);
@@ -186,7 +192,7 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, counter, activity, limits.BodyTimeout, timeout);
+                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, counter, activity, limits.BodyTimeout, timeout, user, shapers.ToUpstream);
                 _ = body.ContinueWith(copy =>
                 {
                     try
@@ -272,7 +278,8 @@ internal sealed class PlainHttpForwarder
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, counter.AddReceived, activity, CancellationToken.None, decodeChunked).ConfigureAwait(false);
+            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, Users.UserTraffic.Count(counter.AddReceived, user, toUpstream: false),
+                activity, CancellationToken.None, decodeChunked, shaper: shapers.ToClient).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
             if (!responseComplete)
@@ -330,7 +337,7 @@ internal sealed class PlainHttpForwarder
         finally
         {
             connection.DetachTunnel();
-            if (keepUpstream && upstream.State == UpstreamState.Active)
+            if (keepUpstream && upstream.State == UpstreamState.Active && !DirectConnector.IsDirect(upstream.Config))
             {
                 upstream.Connections.Return(upstreamConnection);
             }
@@ -343,10 +350,11 @@ internal sealed class PlainHttpForwarder
 
     /// <summary>Streams the request body, each read bounded by body_timeout (the client's side) and each write by upstream_timeout.</summary>
     private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Socket upstreamSocket, BodyFraming framing,
-        IByteCounter counter, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout)
+        IByteCounter counter, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout, Users.UserState? user, IRelayShaper? shaper)
     {
         using var deadlines = new BodyDeadlines(read: bodyTimeout, write: upstreamTimeout);
-        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, counter.AddSent, activity, CancellationToken.None, deadlines: deadlines).ConfigureAwait(false);
+        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, Users.UserTraffic.Count(counter.AddSent, user, toUpstream: true), activity,
+            CancellationToken.None, deadlines: deadlines, shaper: shaper).ConfigureAwait(false);
     }
 
     /// <summary>Reads the upstream's answer head until <paramref name="answerDue"/>; its firing alone (not the body's failure) is a timeout.</summary>

@@ -66,6 +66,7 @@ public sealed class ProxyServer : IAsyncDisposable
         _listener.Start();
         NetDriftMeter.Register(_context, Metrics);
         ProxyLog.Started(logger, name, Listen, Pool.All.Count, config.LoadBalancing);
+        LogWarnings(logger, name, config);
         HealthChecks = new HealthChecker(_context);
         HealthChecks.Apply(config.HealthCheck);
         _reconfiguration = new LiveReconfiguration(_context, _pool, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath, _sourced);
@@ -119,6 +120,15 @@ public sealed class ProxyServer : IAsyncDisposable
     public ProxyCounters Counters => _context.Counters;
 
     public UpstreamPool Pool => _context.Pool;
+
+    /// <summary>The stats row of routes with action direct; shown once a route has that action or it was used.</summary>
+    public Upstream Direct => _context.Direct;
+
+    /// <summary>True when the direct row belongs in stats: a direct route is configured, or one was used.</summary>
+    public bool ShowsDirect => Routing.DirectRow.IsShown(_context);
+
+    /// <summary>Per-user state (Get-NetDriftUser): the configured users, in config order.</summary>
+    public IReadOnlyList<Users.UserState> Users => _context.Users.Snapshot(_context.Settings.Config.Authentication.Users);
 
     /// <summary>Active health checks (health_check); running only while enabled.</summary>
     public HealthChecker HealthChecks { get; }
@@ -226,6 +236,7 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         // Through the exporter, which carries the totals over: Prometheus counters never drop.
         Counters.Reset();
+        _context.Direct.Counters.Reset();
         foreach (var upstream in Pool.All)
         {
             upstream.Counters.Reset();
@@ -278,5 +289,14 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         _connections.SweepIdleTunnels(Settings.Config.Limits.IdleTimeout);
         _pool.SweepIdleConnections();
+    }
+
+    /// <summary>What a valid config may still get wrong (ConfigWarnings), at every load.</summary>
+    internal static void LogWarnings(Microsoft.Extensions.Logging.ILogger logger, string name, NetDriftConfig config)
+    {
+        foreach (var warning in ConfigWarnings.Of(config))
+        {
+            ProxyLog.ConfigWarning(logger, name, warning.ToString());
+        }
     }
 }

@@ -27,4 +27,15 @@ public enum RejectionCause
     /// closed mid-header; or an untrusted peer sent one. Closed without an answer.
     /// </summary>
     ProxyProtocol,
+    /// <summary>A route with action deny matched the target: 403.</summary>
+    RouteDenied,
+    /// <summary>The user's max_connections (tunnels and plain requests in flight) reached: 429 with Retry-After.</summary>
+    UserMaxConnections,
+    /// <summary>The user's requests_per_minute used up in the current one-minute window: 429 with Retry-After.</summary>
+    UserRequestRate,
+    /// <summary>
+    /// The user's bytes_per_second held a tunnel or plain request back (shaped, not refused): one per
+    /// tunnel or request that had to wait.
+    /// </summary>
+    UserBandwidth,
 }

@@ -15,14 +15,18 @@ internal sealed class UpstreamConnectors
     {
         Dialer = new UpstreamTcpDialer();
         _http = new HttpProxyConnector(Dialer);
+        Direct = new DirectConnector(Dialer);
         _socks5 = new Socks5Connector(Dialer);
     }
+
+    /// <summary>Routes with action direct: to the target itself.</summary>
+    public DirectConnector Direct { get; }
 
     /// <summary>Makes and connects every upstream socket.</summary>
     public UpstreamTcpDialer Dialer { get; }
 
-    /// <summary>The connector for the upstream's URL scheme.</summary>
-    public IUpstreamConnector For(UpstreamConfig upstream) => IsSocks5(upstream) ? _socks5 : _http;
+    /// <summary>The connector for the upstream's URL scheme; the stand-in <c>direct</c> for routes with action direct.</summary>
+    public IUpstreamConnector For(UpstreamConfig upstream) => DirectConnector.IsDirect(upstream) ? Direct : IsSocks5(upstream) ? _socks5 : _http;
 
     public static bool IsSocks5(UpstreamConfig upstream) => upstream.Url.Scheme is "socks5" or "socks5h";
 

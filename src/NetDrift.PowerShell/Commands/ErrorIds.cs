@@ -11,6 +11,7 @@ internal static class ErrorIds
     public const string ProxyAmbiguous = "ProxyAmbiguous";
     public const string NoProxyRunning = "NoProxyRunning";
     public const string UpstreamNotFound = "UpstreamNotFound";
+    public const string UserNotFound = "UserNotFound";
     public const string UpstreamExists = "UpstreamExists";
     public const string InvalidUpstream = "InvalidUpstream";
     public const string FaultyProxyNotFound = "FaultyProxyNotFound";

@@ -42,5 +42,9 @@ public sealed class GetNetDriftStatsCommand : PSCmdlet
                 WriteObject(UpstreamStats.From(server.Name, upstream, Window));
             }
         }
+        if (server.ShowsDirect && (patterns is null || patterns.Any(p => p.IsMatch(server.Direct.Name))))
+        {
+            WriteObject(UpstreamStats.From(server.Name, server.Direct, Window));
+        }
     }
 }

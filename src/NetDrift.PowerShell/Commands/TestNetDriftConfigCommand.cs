@@ -16,7 +16,13 @@ public sealed class TestNetDriftConfigCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var problems = ConfigSource.LoadAsync(path).GetAwaiter().GetResult().Errors;
+        var loaded = ConfigSource.LoadAsync(path).GetAwaiter().GetResult();
+        var problems = loaded.Errors;
+        // Valid, yet likely not what was meant (a route tag no upstream has): warnings, still $true.
+        foreach (var warning in loaded.Config is { } config ? ConfigWarnings.Of(config) : [])
+        {
+            WriteWarning(warning.ToString());
+        }
         foreach (var problem in problems)
         {
             WriteError(CmdletErrors.Record(new ConfigException(path, [problem]), ErrorIds.InvalidConfig, ErrorCategory.InvalidData, problem));
