@@ -165,6 +165,10 @@ public static class ConfigLoader
         {
             config = config with { Logging = ReadLogging(logging, sink) };
         }
+        if (root.Object("sessions") is { } sessions)
+        {
+            config = config with { Sessions = SessionsConfigReader.Read(sessions, sink) };
+        }
         root.ReportUnknownFields();
         if (config.Server.StatsEndpoint == config.MetricsEndpoint)
         {

@@ -25,6 +25,7 @@ public sealed record NetDriftConfig
     /// <summary>Adds X-NetDrift-Upstream to answers. Off by default: it reveals topology.</summary>
     public bool ExposeUpstream { get; init; }
     public LoggingConfig Logging { get; init; } = new();
+    public SessionsConfig Sessions { get; init; } = new();
 }
 
 public sealed record ServerConfig

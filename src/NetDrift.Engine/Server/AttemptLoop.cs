@@ -18,6 +18,7 @@ internal sealed class AttemptLoop
     private readonly string _clientKey;
     private readonly string _target;
     private readonly string? _requiredTag;
+    private readonly string? _session;
     private readonly StringBuilder _route = new();
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
@@ -33,6 +34,7 @@ internal sealed class AttemptLoop
         _proxy = proxy;
         _clientKey = client.Key;
         _requiredTag = client.Tag;
+        _session = client.Session;
         _target = target;
         _maxAttempts = 1 + proxy.Settings.Config.Retries;
         _retriesOnTargetError = proxy.Settings.Config.RetriesOnTargetError;
@@ -45,7 +47,7 @@ internal sealed class AttemptLoop
         {
             return null;
         }
-        var upstream = _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out var trial);
+        var upstream = _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out var trial, _session);
         if (upstream is null)
         {
             return null;

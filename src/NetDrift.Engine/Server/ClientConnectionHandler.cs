@@ -4,6 +4,7 @@ using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Net;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sessions;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
@@ -132,12 +133,14 @@ internal sealed class ClientConnectionHandler
                 // The challenge to a request without credentials is not a failure.
                 return await ChallengeAsync(connection, input, request, "no credentials").ConfigureAwait(false);
             }
-            if (await _logins.CheckAsync(settings, connection.RemoteAddress, header).ConfigureAwait(false) is not { } user)
+            var (login, session) = SessionLogin.Split(settings.Config.Sessions, settings.Config.Authentication.Users, header);
+            if (await _logins.CheckAsync(settings, connection.RemoteAddress, login).ConfigureAwait(false) is not { } user)
             {
                 return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
-            identity = new ClientIdentity(user.Username, user.Tag);
+            identity = new ClientIdentity(user.Username, user.Tag, session);
         }
+        identity = identity with { Session = identity.Session ?? SessionLogin.FromHeader(request.Headers.Get(SessionLogin.HeaderName)) };
 
         if (request.IsConnect)
         {

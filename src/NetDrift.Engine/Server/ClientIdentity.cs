@@ -1,6 +1,7 @@
 namespace NetDrift.Engine.Server;
 
-/// <summary>Who a request comes from, as balancing sees it: the sticky key and the tag the user is pinned to.</summary>
+/// <summary>Who a request comes from, as balancing sees it: the sticky key, the tag the user is pinned to, the session it names.</summary>
 /// <param name="Key">The user name, or the client IP without authentication.</param>
 /// <param name="Tag">The user's upstream tag from the config, or null when not pinned.</param>
-internal readonly record struct ClientIdentity(string Key, string? Tag);
+/// <param name="Session">The session id (username suffix or X-NetDrift-Session), or null: sessions key on <c>Key/Session</c>.</param>
+internal readonly record struct ClientIdentity(string Key, string? Tag, string? Session = null);

@@ -211,6 +211,9 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The live sessions (sessions), oldest first.</summary>
+    public IReadOnlyList<Sessions.SessionSnapshot> Sessions() => _context.Sessions.Snapshot(Settings.Config.Sessions.Ttl);
+
     /// <summary>Adds an upstream live; it takes traffic from the next pick.</summary>
     public Upstream AddUpstream(UpstreamConfig config) => _pool.Add(config);
 
@@ -251,5 +254,6 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         _connections.SweepIdleTunnels(Settings.Config.Limits.IdleTimeout);
         _pool.SweepIdleConnections();
+        _context.Sessions.Sweep(Settings.Config.Sessions.Ttl);
     }
 }

@@ -74,6 +74,7 @@ public sealed class ConfigDiffTests
             (_, "server.name") => "\"renamed\"",
             (_, "server.stats_endpoint") => "\"/other-stats\"",
             (_, "metrics_endpoint") => "\"/other-metrics\"",
+            (_, "sessions.separator") => "\"-sess-\"",
             _ => throw new InvalidOperationException($"{path}: the test does not know a second value for this setting; add one"),
         };
     }
