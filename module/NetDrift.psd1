@@ -24,6 +24,7 @@
         'Remove-NetDriftUpstream'
         'Set-NetDriftUpstream'
         'Get-NetDriftUpstream'
+        'Get-NetDriftSession'
         'Get-NetDriftStats'
         'Reset-NetDriftStats'
         'Update-NetDriftConfig'
