@@ -136,16 +136,17 @@ public sealed class SessionTable
         }
         try
         {
-            var all = new List<KeyValuePair<string, Session>>(Count + 16);
-            foreach (var entry in _sessions)
+            // Last use read once per session: requests go on meanwhile, and a sort must see fixed keys.
+            var all = new List<(long LastUsed, string Key, Session Session)>(Count + 16);
+            foreach (var (key, session) in _sessions)
             {
-                all.Add(entry);
+                all.Add((session.LastUsedAt.UtcTicks, key, session));
             }
-            all.Sort((a, b) => a.Value.LastUsedAt.CompareTo(b.Value.LastUsedAt));
+            all.Sort((a, b) => a.LastUsed.CompareTo(b.LastUsed));
             var excess = all.Count - (max - max / 100);
             for (var i = 0; i < excess; i++)
             {
-                Remove(all[i].Key, all[i].Value);
+                Remove(all[i].Key, all[i].Session);
             }
         }
         finally
