@@ -56,6 +56,10 @@ internal sealed class AttemptLoop
         {
             _route.Append("(trial of unhealthy) ");
         }
+        if (_tried.Count == 0 && _session is not null && _proxy.Settings.Config.Sessions.Enabled)
+        {
+            _route.Append("session ").Append(_session).Append("; ");
+        }
         _tried.Add(upstream);
         upstream.Counters.AttemptStarted();
         upstream.Counters.ConnectionOpened();

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Configuration;
@@ -78,6 +79,20 @@ public sealed class SessionsThroughProxyTests : IAsyncLifetime
         var session = Assert.Single(proxy.Sessions());
         Assert.Equal(("alice", "abc1", served[0], 5L, 0L), (session.User, session.Session, session.Upstream, session.Requests, session.Moves));
         Assert.Equal(0, proxy.Counters.AuthFailures);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Connect_Session_TheDebugRoutingLineNamesIt()
+    {
+        var lines = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(lines));
+        var proxy = ProxyServer.Start("test", ConfigLoader.Parse(TestProxies.Json(Pool, Alice + Sessions)), loggerFactory: factory);
+        _owned.Add(proxy);
+
+        var served = await TunnelAsync(proxy, Login("alice-session-abc1"));
+
+        var route = Assert.Single(lines.Messages, m => m.StartsWith("Route for", StringComparison.Ordinal));
+        Assert.Equal($"Route for alice to {_target.Authority}: session abc1; served by {served}", route);
     }
 
     [Fact(Timeout = 20_000)]
