@@ -140,7 +140,7 @@ internal sealed class ClientConnectionHandler
             }
             identity = new ClientIdentity(user.Username, user.Tag, session);
         }
-        identity = identity with { Session = identity.Session ?? SessionLogin.FromHeader(request.Headers.Get(SessionLogin.HeaderName)) };
+        identity = identity with { Session = SessionLogin.OrHeader(settings.Config.Sessions, identity.Session, request.Headers) };
 
         if (request.IsConnect)
         {

@@ -36,6 +36,10 @@ internal static class SessionLogin
         return (new BasicCredentials(offered.UserName[..at], offered.Password).ToHeaderValue(), session);
     }
 
+    /// <summary>The username's session, else the X-NetDrift-Session header's; null while sessions are disabled (the header is not even looked up).</summary>
+    public static string? OrHeader(SessionsConfig sessions, string? fromLogin, HttpHeaders headers) =>
+        !sessions.Enabled ? null : fromLogin ?? FromHeader(headers.Get(HeaderName));
+
     /// <summary>A session id from the X-NetDrift-Session header value, or null when it names none.</summary>
     public static string? FromHeader(string? value)
     {

@@ -109,6 +109,8 @@ public sealed class SessionsThroughProxyTests : IAsyncLifetime
         Assert.All(served, s => Assert.Equal(RendezvousChoice(proxy, "127.0.0.1/h1"), s));
         var session = Assert.Single(proxy.Sessions());
         Assert.Equal(("127.0.0.1", "h1", 4L), (session.User, session.Session, session.Requests));
+        // The CONNECT to the upstream is NetDrift's own head: the session header never reaches it.
+        Assert.All(_upstreams.SelectMany(u => u.Heads), h => Assert.DoesNotContain("X-NetDrift-Session", h, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact(Timeout = 20_000)]
