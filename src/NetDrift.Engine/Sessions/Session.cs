@@ -30,7 +30,10 @@ internal sealed class Session
 
     public Upstream Upstream => Volatile.Read(ref _upstream);
 
-    public DateTimeOffset LastUsedAt => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
+    public DateTimeOffset LastUsedAt => new(LastUsedTicks, TimeSpan.Zero);
+
+    /// <summary>UTC ticks of the last use.</summary>
+    public long LastUsedTicks => Interlocked.Read(ref _lastUsedTicks);
 
     public long Requests => Interlocked.Read(ref _requests);
 

@@ -16,6 +16,8 @@ namespace NetDrift.Engine.Sessions;
 /// </summary>
 public sealed class SessionTable
 {
+    /// <summary>How many last-use times a trim looks at to find where the oldest end.</summary>
+    private const int TrimSamples = 2048;
     private static readonly StickyPolicy Rendezvous = new();
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -125,8 +127,10 @@ public sealed class SessionTable
     }
 
     /// <summary>
-    /// Past the cap, drops the least recently used down to 99% of it, so the sort this costs is paid
-    /// once per hundredth of the cap in new sessions, not per new session. One thread trims at a time.
+    /// Past the cap, drops the least recently used down to 99% of it, so the two passes this costs
+    /// are paid once per hundredth of the cap in new sessions, not per new session. One thread trims
+    /// at a time; no sort of the whole table and no large array (a 100,000 cap would put one on the
+    /// large object heap every time).
     /// </summary>
     private void TrimToCap(int max)
     {
@@ -136,17 +140,18 @@ public sealed class SessionTable
         }
         try
         {
-            // Last use read once per session: requests go on meanwhile, and a sort must see fixed keys.
-            var all = new List<(long LastUsed, string Key, Session Session)>(Count + 16);
+            var excess = Count - (max - max / 100);
+            var cutoff = LastUseOfTheOldest(excess);
             foreach (var (key, session) in _sessions)
             {
-                all.Add((session.LastUsedAt.UtcTicks, key, session));
-            }
-            all.Sort((a, b) => a.LastUsed.CompareTo(b.LastUsed));
-            var excess = all.Count - (max - max / 100);
-            for (var i = 0; i < excess; i++)
-            {
-                Remove(all[i].Key, all[i].Session);
+                if (excess <= 0)
+                {
+                    break;
+                }
+                if (session.LastUsedTicks <= cutoff && Remove(key, session))
+                {
+                    excess--;
+                }
             }
         }
         finally
@@ -155,11 +160,39 @@ public sealed class SessionTable
         }
     }
 
-    private void Remove(string key, Session session)
+    /// <summary>
+    /// The last use at or before which <paramref name="count"/> sessions lie: exact up to
+    /// <see cref="TrimSamples"/> sessions, beyond that from an even sample of that many.
+    /// </summary>
+    private long LastUseOfTheOldest(int count)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, Session>(key, session)))
+        var live = Math.Max(1, Count);
+        var step = Math.Max(1, live / TrimSamples);
+        var samples = new List<long>(Math.Min(live, TrimSamples) + 64);
+        var i = 0;
+        foreach (var (_, session) in _sessions)
         {
-            Interlocked.Decrement(ref _count);
+            if (i++ % step == 0)
+            {
+                samples.Add(session.LastUsedTicks);
+            }
         }
+        if (samples.Count == 0)
+        {
+            return long.MinValue;
+        }
+        samples.Sort();
+        var rank = (int)Math.Clamp((long)count * samples.Count / live - 1, 0, samples.Count - 1);
+        return samples[rank];
+    }
+
+    private bool Remove(string key, Session session)
+    {
+        if (!_sessions.TryRemove(new KeyValuePair<string, Session>(key, session)))
+        {
+            return false;
+        }
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 }

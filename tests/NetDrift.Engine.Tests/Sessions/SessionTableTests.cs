@@ -238,4 +238,22 @@ public sealed class SessionTableTests
         Assert.Contains(_table.Snapshot(Config.Ttl), s => s.Session == "s999");
         Assert.DoesNotContain(_table.Snapshot(Config.Ttl), s => s.Session == "s0");
     }
+
+    [Fact]
+    public void Pick_PastALargeCap_TheOldestGoFromASample_AndEveryRecentSessionStays()
+    {
+        var capped = Config with { MaxSessions = 10_000 };
+        var pool = TestUpstreams.Pool(Three());
+        var ids = Enumerable.Range(0, 25_000).Select(i => $"big{i}").ToArray();
+
+        foreach (var id in ids)
+        {
+            Pick(pool, id, config: capped);
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.InRange(_table.Count, 9_800, 10_000);
+        var live = _table.Snapshot(Config.Ttl).Select(s => s.Session).ToHashSet();
+        Assert.All(ids[^9_500..], id => Assert.Contains(id, live));
+    }
 }
