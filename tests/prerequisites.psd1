@@ -12,9 +12,10 @@
         @{
             Name   = 'curl'
             UsedBy = @('pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
-                'pester/PlainHttp.Tests.ps1', 'pester/Sessions.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
+                'pester/PlainHttp.Tests.ps1', 'pester/Sessions.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
         }
         @{ Name = 'wget'; UsedBy = @('pester/RealClients.Tests.ps1') }
+        @{ Name = 'microsocks'; UsedBy = @('pester/Socks5.Tests.ps1') }
         @{ Name = 'python3-requests'; Library = $true; UsedBy = @('pester/RealClients.Tests.ps1') }
         @{ Name = 'apache2-utils'; Commands = @('ab', 'htpasswd'); UsedBy = @('pester/PlainHttp.Tests.ps1', 'perf/Bench/Invoke-ProxyBench.ps1') }
         @{ Name = 'prometheus'; Commands = @('promtool'); UsedBy = @('pester/Metrics.Tests.ps1') }

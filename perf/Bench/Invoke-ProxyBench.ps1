@@ -138,6 +138,11 @@ try {
                 }
                 & $record 'stream-1' (Invoke-LoadGen (@('throughput') + $auth + @('--target', $target, '--streams', '1', '--bytes', "$SingleStreamBytes") + $cpu))
                 & $record 'stream-8' (Invoke-LoadGen (@('throughput') + $auth + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
+                # NetDrift's SOCKS5 clients, next to its HTTP figures of the same run (the others here speak HTTP only).
+                if ($name -eq 'netdrift') {
+                    & $record 'socks5-tunnel' (Invoke-LoadGen (@('tunnel', '--protocol', 'socks5') + $auth + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                    & $record 'socks5-stream-8' (Invoke-LoadGen (@('throughput', '--protocol', 'socks5') + $auth + @('--target', $target, '--streams', '8', '--bytes', "$MultiStreamBytes") + $cpu))
+                }
             }
             finally { Stop-Contender $contender }
         }
@@ -158,6 +163,7 @@ $run = @{
 $descriptions = @(
     "tunnel: $Concurrency concurrent clients, each CONNECT with Basic auth + GET /hello through the tunnel + close, for $Seconds s after 1 s of warm-up; CPU from /proc/PID/stat of the front process and its children.",
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
+    "socks5-tunnel / socks5-stream-8 (NetDrift only): the tunnel and stream-8 cases with the tunnels opened as SOCKS5 clients (greeting, RFC 1929 login, CONNECT, pipelined).",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
     "idle: $idleCount tunnels opened and held; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. The count is the requested $IdleTunnels capped by this machine's descriptor limit ($fileLimit per process: two sockets per tunnel in the front).",
     'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.TestOrigin.'

@@ -115,6 +115,14 @@ internal sealed class CommandLine
     }
 
     /// <summary>The <c>Proxy-Authorization</c> value for --user/--password, or null when no user is given.</summary>
+    /// <summary><c>--protocol http|socks5</c> (default http): how tunnels are asked for.</summary>
+    public bool Socks5() => (Optional("protocol") ?? "http") switch
+    {
+        "http" => false,
+        "socks5" => true,
+        var other => throw new UsageException($"Option --protocol must be http or socks5, got '{other}'."),
+    };
+
     public string? ProxyAuthorization()
     {
         var (user, password) = (Optional("user"), Optional("password"));

@@ -12,6 +12,7 @@
 //   throughput --proxy <h:p> [--user <u> --password <p>] --target <h:p> --streams <K> --bytes <B>
 //              [--cpu-pids <pid,...>] [--timeout <s>]
 //              K tunnels at once, each GET /bytes/B; MB/s (10^6 bytes) over the wall time.
+//              tunnel and throughput: --protocol socks5 opens the tunnels as a SOCKS5 client (pipelined).
 //   idle       --proxy <h:p> [--user <u> --password <p>] --target <h:p> --count <N> [--concurrency <n>] [--timeout <s>]
 //              opens N tunnels, prints its JSON line, holds them until a stdin line or EOF.
 //

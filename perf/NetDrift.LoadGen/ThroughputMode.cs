@@ -16,13 +16,14 @@ internal static class ThroughputMode
         var proxy = options.LoopbackEndPoint("proxy");
         var authorization = options.ProxyAuthorization();
         var target = options.LoopbackAuthority("target");
+        var socks5 = options.Socks5();
         var streams = options.Int32("streams", null, 1, 1000);
         var bytes = options.Integer("bytes", null, 1, 1L << 40);
         var cpuPids = options.ProcessIds("cpu-pids");
         var timeout = options.Seconds("timeout", 120, 1, 3600);
         options.RejectUnknown();
 
-        var connect = ProxyRequests.Connect(target, authorization);
+        var connect = socks5 ? Socks5Tunnel.Request(target, options.Optional("user"), options.Optional("password")) : ProxyRequests.Connect(target, authorization);
         var get = ProxyRequests.TunnelledGet($"/bytes/{bytes}", target);
         var errors = new ErrorTally();
         using var deadline = new CancellationTokenSource(timeout);
@@ -30,7 +31,7 @@ internal static class ThroughputMode
         var cpuStart = ProcessCpu.Start(cpuPids);
         var begin = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ =>
-            Task.Run(() => StreamAsync(proxy, connect, get, bytes, errors, deadline))));
+            Task.Run(() => StreamAsync(proxy, connect, get, bytes, errors, deadline, socks5))));
         var end = results.Max(r => r.End);
         var cpu = ProcessCpu.Since(cpuStart, cpuPids);
 
@@ -44,12 +45,12 @@ internal static class ThroughputMode
     }
 
     /// <returns>Body bytes received (those of a stream cut short too) and when the last arrived.</returns>
-    private static async Task<(long Bytes, long End)> StreamAsync(IPEndPoint proxy, byte[] connect, byte[] get, long bytes, ErrorTally errors, CancellationTokenSource deadline)
+    private static async Task<(long Bytes, long End)> StreamAsync(IPEndPoint proxy, byte[] connect, byte[] get, long bytes, ErrorTally errors, CancellationTokenSource deadline, bool socks5)
     {
         var reader = new ResponseReader(BufferSize);
         try
         {
-            using var tunnel = await ProxyTunnel.OpenAsync(proxy, connect, reader, deadline.Token);
+            using var tunnel = await ProxyTunnel.OpenAsync(proxy, connect, reader, deadline.Token, socks5);
             await Sockets.SendAllAsync(tunnel, get, deadline.Token);
             var head = await reader.ReadHeadAsync(deadline.Token);
             if (head.Status != 200)

@@ -15,6 +15,7 @@ internal static class Usage
                      [--cpu-pids <pid,...>] [--timeout <s, default 120>]
           idle       --proxy <h:p> [--user <u> --password <p>] --target <h:p> --count <N>
                      [--concurrency <n, default 200>] [--timeout <s, default 60>]
+        tunnel and throughput take --protocol socks5 to open SOCKS5 tunnels (RFC 1929 with --user).
         All addresses are loopback. Listening modes print "LISTENING <port>..." and stop on stdin EOF or
         SIGTERM; client modes print one JSON object.
         """;

@@ -92,6 +92,7 @@ public static class ConfigDiff
         Setting("server.name", old.Server.Name, @new.Server.Name, "the running proxy keeps its name");
         Setting("server.stats_endpoint", old.Server.StatsEndpoint, @new.Server.StatsEndpoint);
         Setting("server.shutdown_delay_seconds", old.Server.ShutdownDelay, @new.Server.ShutdownDelay);
+        Setting("server.socks5", old.Server.Socks5, @new.Server.Socks5, "applies to new connections");
         Setting("server.proxy_protocol.trusted", string.Join(" ", old.Server.ProxyProtocol.Trusted), string.Join(" ", @new.Server.ProxyProtocol.Trusted),
             "applies to new connections");
         Setting("upstream_sources", string.Join(" ", old.UpstreamSources.Select(Describe)), string.Join(" ", @new.UpstreamSources.Select(Describe)), "re-read now");

@@ -192,6 +192,7 @@ public static class ConfigLoader
             ListenAddress = listen,
             StatsEndpoint = ReadEndpointPath(server, "stats_endpoint", defaults.StatsEndpoint, sink),
             ShutdownDelay = server.Seconds("shutdown_delay_seconds", defaults.ShutdownDelay, min: 0, max: 3600),
+            Socks5 = server.Bool("socks5", defaults.Socks5),
         };
         if (server.Object("proxy_protocol") is { } proxyProtocol)
         {

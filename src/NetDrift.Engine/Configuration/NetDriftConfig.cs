@@ -38,6 +38,8 @@ public sealed record ServerConfig
     /// <summary>How long a stop keeps accepting after /healthz turns 503, so a balancer notices first.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
     public ProxyProtocolConfig ProxyProtocol { get; init; } = new();
+    /// <summary>SOCKS5 clients on the proxy port (first byte 0x05); false refuses them.</summary>
+    public bool Socks5 { get; init; } = true;
 }
 
 /// <summary>

@@ -96,9 +96,9 @@ public sealed class UpstreamAddress
         }
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
         var scheme = schemeEnd > 0 ? text[..schemeEnd].ToLowerInvariant() : "";
-        if (scheme is not ("http" or "https"))
+        if (scheme is not ("http" or "https" or "socks5" or "socks5h"))
         {
-            error = "must start with http:// (an HTTP proxy URL such as http://user:pass@host:port)";
+            error = "must start with http://, https://, socks5:// or socks5h:// (a proxy URL such as http://user:pass@host:port)";
             return false;
         }
         var rest = text[(schemeEnd + 3)..];
@@ -142,7 +142,7 @@ public sealed class UpstreamAddress
         if (!rest.Contains(':') || (rest.StartsWith('[') && rest.EndsWith(']')))
         {
             host = rest.Trim('[', ']');
-            port = 80;
+            port = scheme.StartsWith("socks5", StringComparison.Ordinal) ? 1080 : 80;
         }
         else if (!HeadParser.TryParseAuthority(rest, out host, out port))
         {

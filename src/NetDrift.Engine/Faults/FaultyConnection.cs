@@ -114,6 +114,10 @@ internal sealed class FaultyConnection
                 Reset();
                 return "reset (refusing)";
         }
+        if (Options.Protocol == FaultyProxyProtocol.Socks5)
+        {
+            return await FaultySocks5Session.RunAsync(this, fault, HeadTimeout, DelayAsync, Reset, _dice.Garbage).ConfigureAwait(false);
+        }
 
         RequestHead? request;
         byte[] leftover;

@@ -36,15 +36,18 @@ public sealed class FaultyProxy : IAsyncDisposable
         _endPoint = endPoint;
         _logger = logger;
         _dice = new FaultDice(random);
-        Url = UrlFor(endPoint.Address, endPoint.Port);
+        Protocol = options.Protocol;
+        Url = UrlFor(Protocol switch { FaultyProxyProtocol.Socks5 => "socks5", FaultyProxyProtocol.Https => "https", _ => "http" }, endPoint.Address, endPoint.Port);
     }
+
+    public FaultyProxyProtocol Protocol { get; }
 
     public string Name { get; }
 
     /// <summary>The real port; with <see cref="FaultType.Refuse"/>, a port that was free and on which nothing listens.</summary>
     public int Port => _endPoint.Port;
 
-    /// <summary><c>http://host:port</c>, with a wildcard address shown as loopback (where a local client reaches it).</summary>
+    /// <summary><c>http://host:port</c> (<c>socks5://</c> for Socks5), with a wildcard address shown as loopback (where a local client reaches it).</summary>
     public string Url { get; }
 
     /// <summary>The current options.</summary>
@@ -104,6 +107,7 @@ public sealed class FaultyProxy : IAsyncDisposable
     public void Update(FaultyProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options with { Protocol = Protocol };
         options.Validate();
         lock (_gate)
         {
@@ -139,13 +143,13 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static string UrlFor(IPAddress address, int port)
+    private static string UrlFor(string scheme, IPAddress address, int port)
     {
         var host = address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : address;
         // The port always shows, even 80: scripts split Url and expect it.
-        return host.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{host}]:{port}" : $"http://{host}:{port}";
+        return host.AddressFamily == AddressFamily.InterNetworkV6 ? $"{scheme}://[{host}]:{port}" : $"{scheme}://{host}:{port}";
     }
 
     private void Adopt(FaultyListener listener)

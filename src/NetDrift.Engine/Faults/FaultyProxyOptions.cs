@@ -12,6 +12,9 @@ public sealed record FaultyProxyOptions
     /// <summary>The longest Latency or Jitter accepted: a test tool has no use for more, and it keeps every delay within what timers allow.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
 
+    /// <summary>What it speaks; taken at start, kept by <see cref="FaultyProxy.Update"/>.</summary>
+    public FaultyProxyProtocol Protocol { get; init; } = FaultyProxyProtocol.Http;
+
     public FaultType Fault { get; init; } = FaultType.None;
 
     /// <summary>0..1: the probability that the fault strikes a connection; otherwise it behaves as <see cref="FaultType.None"/>.</summary>
@@ -23,7 +26,7 @@ public sealed record FaultyProxyOptions
     /// <summary>Adds a random 0..Jitter to <see cref="Latency"/>.</summary>
     public TimeSpan Jitter { get; init; }
 
-    /// <summary>The answer of <see cref="FaultType.Status"/> (100..599).</summary>
+    /// <summary>The answer of <see cref="FaultType.Status"/> (100..599; SOCKS5: 1..599, the reply code when under 256, else 0x01).</summary>
     public int StatusCode { get; init; } = 503;
 
     /// <summary>For <see cref="FaultType.Drop"/>: relayed bytes, both directions together, before the tunnel is cut.</summary>
@@ -46,6 +49,14 @@ public sealed record FaultyProxyOptions
         {
             throw new ArgumentException($"Fault '{Fault}' is not a FaultType.", nameof(Fault));
         }
+        if (!Enum.IsDefined(Protocol))
+        {
+            throw new ArgumentException($"Protocol '{Protocol}' is not a FaultyProxyProtocol.", nameof(Protocol));
+        }
+        if (Protocol == FaultyProxyProtocol.Https)
+        {
+            throw new ArgumentException("Protocol Https is not implemented yet: use Http or Socks5.", nameof(Protocol));
+        }
         // Written so NaN fails too.
         if (!(FailureRate >= 0.0 && FailureRate <= 1.0))
         {
@@ -59,9 +70,11 @@ public sealed record FaultyProxyOptions
         {
             throw new ArgumentException("Jitter must be between 0 and 1 day.", nameof(Jitter));
         }
-        if (StatusCode is < 100 or > 599)
+        // SOCKS5 answers the code itself when under 256 (a reply code), so it may be a small number.
+        if (StatusCode is > 599 || StatusCode < (Protocol == FaultyProxyProtocol.Socks5 ? 1 : 100))
         {
-            throw new ArgumentException("StatusCode must be between 100 and 599.", nameof(StatusCode));
+            throw new ArgumentException(Protocol == FaultyProxyProtocol.Socks5
+                ? "StatusCode must be between 1 and 599 (under 256: the SOCKS5 reply code)." : "StatusCode must be between 100 and 599.", nameof(StatusCode));
         }
         if (AfterBytes < 0)
         {

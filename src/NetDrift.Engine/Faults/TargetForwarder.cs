@@ -15,7 +15,10 @@ internal static class TargetForwarder
     private static readonly TimeSpan DialTimeout = TimeSpan.FromSeconds(10);
 
     /// <returns>How the connection ended, for the log.</returns>
-    public static async Task<string> ForwardAsync(FaultyConnection connection, RequestHead request, byte[] leftover, FaultType fault)
+    /// <param name="established">The tunnel's go-ahead (SOCKS5: reply 0x00); default <c>200 Connection established</c>.</param>
+    /// <param name="unreachable">The answer when the target cannot be reached; default a 502.</param>
+    public static async Task<string> ForwardAsync(FaultyConnection connection, RequestHead request, byte[] leftover, FaultType fault,
+        byte[]? established = null, byte[]? unreachable = null)
     {
         if (request.Form is not (RequestTargetForm.Authority or RequestTargetForm.Absolute))
         {
@@ -26,7 +29,7 @@ internal static class TargetForwarder
         var upstream = await DialAsync(connection, request).ConfigureAwait(false);
         if (upstream is null)
         {
-            await connection.AnswerAndCloseAsync(FaultResponses.TargetUnreachable).ConfigureAwait(false);
+            await connection.AnswerAndCloseAsync(unreachable ?? FaultResponses.TargetUnreachable).ConfigureAwait(false);
             return "answered 502 (target unreachable)";
         }
 
@@ -38,7 +41,7 @@ internal static class TargetForwarder
         }
         else
         {
-            await client.SendAsync(StatusResponses.ConnectionEstablished(null), SocketFlags.None, connection.Stopping).ConfigureAwait(false);
+            await client.SendAsync(established ?? StatusResponses.ConnectionEstablished(null), SocketFlags.None, connection.Stopping).ConfigureAwait(false);
         }
 
         var options = connection.Options;

@@ -67,4 +67,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(40, LogLevel.Debug, "Closed a connection from {Peer}: {Reason}")]
     public static partial void ProxyHeaderRefused(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(50, LogLevel.Debug, "SOCKS5 CONNECT {Target} from {Client}")]
+    public static partial void Socks5Request(ILogger logger, string client, string target);
 }

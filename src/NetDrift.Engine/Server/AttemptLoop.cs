@@ -28,6 +28,7 @@ internal sealed class AttemptLoop
     // Upstreams that said the target failed (CONTRACT §7): blamed only if another one reaches it.
     private List<(Upstream Upstream, string Message)>? _targetFailures;
     private int _targetStatus;
+    private byte? _targetSocks5Code;
 
     public AttemptLoop(ProxyContext proxy, ClientIdentity client, string target)
     {
@@ -82,7 +83,8 @@ internal sealed class AttemptLoop
     public void Failed(Upstream upstream, AttemptResult result)
     {
         var failure = result.Failure ?? UpstreamFailures.OfAnswer(result.Response!);
-        var message = result.Succeeded ? $"answered {result.Response!.StatusCode}" : result.Message;
+        var message = !result.Succeeded ? result.Message
+            : result.Socks5TargetCode is not null ? result.Response!.ReasonPhrase : $"answered {result.Response!.StatusCode}";
         _lastFailure = failure;
         _route.Append(upstream.Name).Append(" failed (").Append(failure).Append(": ").Append(message).Append("); ");
         upstream.Counters.AttemptFailed(failure, message);
@@ -94,6 +96,7 @@ internal sealed class AttemptLoop
             // and a half-open trial is neither won nor lost by it.
             (_targetFailures ??= new(2)).Add((upstream, message));
             _targetStatus = result.Response!.StatusCode;
+            _targetSocks5Code = result.Socks5TargetCode;
             upstream.AbandonTrial();
         }
         else
@@ -121,6 +124,12 @@ internal sealed class AttemptLoop
         upstream.AbandonTrial();
     }
 
+    /// <summary>The status <see cref="FinalAnswer"/> gave (0 before).</summary>
+    public int FinalStatus { get; private set; }
+
+    /// <summary>With <see cref="FinalAnswer"/>: the SOCKS5 upstream's own code when every attempt failed for the target and the last said one.</summary>
+    public byte? FinalSocks5TargetCode { get; private set; }
+
     public byte[] FinalAnswer(ClientConnection connection)
     {
         var (answer, status) = _tried.Count == 0
@@ -130,6 +139,8 @@ internal sealed class AttemptLoop
                 : _lastFailure == FailureCause.Timeout
                     ? (StatusResponses.GatewayTimeout, 504)
                     : (StatusResponses.BadGateway, 502);
+        FinalStatus = status;
+        FinalSocks5TargetCode = _tried.Count > 0 && _targetFailures?.Count == _tried.Count ? _targetSocks5Code : null;
         ProxyLog.AllAttemptsFailed(_proxy.Logger, connection.RemoteAddress.ToString(), _target, status);
         ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0 ? $"nobody ({status}: no upstream available)" : $"nobody ({status})");
         return answer;

@@ -21,6 +21,7 @@ internal sealed class ClientConnectionHandler
     private readonly PlainHttpForwarder _plain;
     private readonly AdminEndpoints _admin;
     private readonly LoginChecker _logins;
+    private readonly Socks5ClientHandler _socks5;
 
     public ClientConnectionHandler(ProxyContext proxy, AdminEndpoints admin)
     {
@@ -29,6 +30,7 @@ internal sealed class ClientConnectionHandler
         _plain = new PlainHttpForwarder(proxy);
         _admin = admin;
         _logins = new LoginChecker(proxy);
+        _socks5 = new Socks5ClientHandler(proxy, _connect, _logins);
     }
 
     /// <summary>
@@ -64,6 +66,12 @@ internal sealed class ClientConnectionHandler
         // An untrusted peer's PROXY protocol header mostly arrives whole in the first segment: refuse it at once.
         if (first && IsForbiddenProxyHeader(connection, input))
         {
+            return false;
+        }
+        // The first byte picks the protocol: 0x05 is SOCKS5 (with server.socks5 false, no HTTP either: 400 at once).
+        if (first && Socks5ClientHandler.IsSocks5(input))
+        {
+            await _socks5.HandleAsync(connection, input, FirstHeadTimeLeft(connection, limits)).ConfigureAwait(false);
             return false;
         }
         var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, first ? FirstHeadTimeLeft(connection, limits) : limits.HeaderTimeout,

@@ -17,17 +17,21 @@ internal sealed class ConnectForwarder
 
     public ConnectForwarder(ProxyContext proxy) => _proxy = proxy;
 
-    public async Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client)
+    public Task ForwardAsync(ClientConnection connection, RequestHead request, byte[] clientLeftover, ClientIdentity client) =>
+        ForwardAsync(connection, request.Authority, clientLeftover, client, HttpTunnelAnswer.Instance);
+
+    /// <summary>A tunnel to <paramref name="authority"/>, its outcome told to the client through <paramref name="answer"/> (HTTP or SOCKS5).</summary>
+    public async Task ForwardAsync(ClientConnection connection, string authority, byte[] clientLeftover, ClientIdentity client, ITunnelClientAnswer answer)
     {
         var settings = _proxy.Settings;
         var config = settings.Config;
-        var attempts = new AttemptLoop(_proxy, client, request.Authority);
+        var attempts = new AttemptLoop(_proxy, client, authority);
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
             try
             {
-                result = await _proxy.Connectors.For(upstream.Config).OpenTunnelAsync(upstream.Config, request.Authority,
+                result = await _proxy.Connectors.For(upstream.Config).OpenTunnelAsync(upstream.Config, authority,
                     UpstreamDeadline.StartingNow(config.UpstreamTimeout), config.Limits.MaxHeaderBytes, _proxy.StoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -42,30 +46,31 @@ internal sealed class ConnectForwarder
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket");
                     _proxy.TryFinishDraining(upstream);
-                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
+                    await answer.RefuseAsync(connection.Socket, StatusResponses.ServiceUnavailable, 503, null).ConfigureAwait(false);
                     return;
                 }
                 if (result.Succeeded && result.Response!.IsSuccess)
                 {
                     attempts.Succeeded(upstream, result.Latency);
-                    ProxyLog.TunnelOpened(_proxy.Logger, client.Key, request.Authority, upstream.Name, result.Latency.TotalMilliseconds);
-                    await RelayAsync(connection, request, upstream, result, clientLeftover, config.ExposeUpstream).ConfigureAwait(false);
+                    ProxyLog.TunnelOpened(_proxy.Logger, client.Key, authority, upstream.Name, result.Latency.TotalMilliseconds);
+                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer).ConfigureAwait(false);
                     return;
                 }
                 attempts.Failed(upstream, result);
             }
         }
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        var final = attempts.FinalAnswer(connection);
+        await answer.RefuseAsync(connection.Socket, final, attempts.FinalStatus, attempts.FinalSocks5TargetCode).ConfigureAwait(false);
     }
 
-    private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
+    private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer)
     {
         var client = connection.Socket;
         using var upstreamConnection = result.TakeConnection();
         var upstreamSocket = upstreamConnection.Socket;
         try
         {
-            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null).AsMemory(), SocketFlags.None).ConfigureAwait(false);
+            await answer.EstablishedAsync(client, exposeUpstream ? upstream.Name : null).ConfigureAwait(false);
             // Bytes the upstream sent right after its 200, and bytes the client sent right after
             // its CONNECT (an eager TLS ClientHello), belong to the tunnel.
             var upstreamEarly = upstreamConnection.Input.BufferedMemory;
@@ -84,7 +89,7 @@ internal sealed class ConnectForwarder
             var activity = new TunnelActivity(client, upstreamSocket);
             connection.AttachTunnel(activity, upstream);
             var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
-            ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
+            ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

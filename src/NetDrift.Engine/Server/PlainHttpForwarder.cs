@@ -109,14 +109,14 @@ internal sealed class PlainHttpForwarder
     {
         var config = upstream.Config;
         var deadline = UpstreamDeadline.StartingNow(timeout);
-        var head = PlainHttpHeads.Request(request, config.Url.ProxyAuthorization);
+        var head = PlainHttpHeads.ForUpstream(config, request);
         var pooledAllowed = true;
         while (true)
         {
             UpstreamDial dial;
             try
             {
-                dial = await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken).ConfigureAwait(false);
+                dial = await _proxy.Connectors.ForRequestAsync(upstream, pooledAllowed, deadline, _proxy.StoppingToken, request.Authority).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

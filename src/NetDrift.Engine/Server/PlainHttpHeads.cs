@@ -12,10 +12,19 @@ internal static class PlainHttpHeads
 {
     public const string Via = "1.1 netdrift";
 
-    public static byte[] Request(RequestHead request, string? proxyAuthorization)
+    /// <summary>
+    /// The head of a plain request for this upstream: absolute-form with its Proxy-Authorization to
+    /// an HTTP proxy; origin-form, as to the origin itself, through a SOCKS5 tunnel.
+    /// </summary>
+    public static byte[] ForUpstream(Configuration.UpstreamConfig upstream, RequestHead request) => Upstreams.UpstreamConnectors.IsSocks5(upstream)
+        ? Request(request, null, originForm: true)
+        : Request(request, upstream.Url.ProxyAuthorization);
+
+    /// <param name="originForm">For a tunnel straight to the origin (a SOCKS5 upstream): the path, not the whole URL.</param>
+    public static byte[] Request(RequestHead request, string? proxyAuthorization, bool originForm = false)
     {
         var head = new StringBuilder(512);
-        head.Append(request.Method).Append(' ').Append(request.Target).Append(" HTTP/1.1\r\n");
+        head.Append(request.Method).Append(' ').Append(originForm ? request.PathAndQuery : request.Target).Append(" HTTP/1.1\r\n");
         // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
         var host = request.Port != 80 ? request.Authority : request.Host.Contains(':') ? $"[{request.Host}]" : request.Host;
         head.Append("Host: ").Append(host).Append("\r\n");

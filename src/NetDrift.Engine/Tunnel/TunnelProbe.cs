@@ -7,7 +7,7 @@ using NetDrift.Engine.Http;
 namespace NetDrift.Engine.Tunnel;
 
 /// <summary>
-/// Opens a CONNECT tunnel through any HTTP proxy with a raw socket (so loopback targets work, unlike
+/// Opens a CONNECT tunnel through any HTTP (or, with <c>socks5</c>, SOCKS5) proxy with a raw socket (so loopback targets work, unlike
 /// HttpClient, which never proxies them), optionally sends bytes and reads what comes back.
 /// Never throws for network trouble: every outcome is a <see cref="TunnelProbeResult"/>.
 /// </summary>
@@ -17,7 +17,8 @@ public static class TunnelProbe
     private const int MaxHeadBytes = 64 * 1024;
 
     public static async Task<TunnelProbeResult> RunAsync(
-        string proxyHost, int proxyPort, string target, BasicCredentials? credentials, byte[]? send, TimeSpan timeout, CancellationToken cancellationToken = default)
+        string proxyHost, int proxyPort, string target, BasicCredentials? credentials, byte[]? send, TimeSpan timeout, CancellationToken cancellationToken = default,
+        bool socks5 = false)
     {
         var started = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -29,6 +30,21 @@ public static class TunnelProbe
         try
         {
             await socket.ConnectAsync(new DnsEndPoint(proxyHost, proxyPort), deadline.Token).ConfigureAwait(false);
+            if (socks5)
+            {
+                using var socksInput = new SocketInput(socket);
+                (status, var socksError) = await Socks5ProbeHandshake.RunAsync(socket, socksInput, target, credentials, deadline.Token).ConfigureAwait(false);
+                latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (socksError.Length > 0 || send is null)
+                {
+                    return Result(status, socksError.Length == 0, latency, 0, "", "", socksError);
+                }
+                await socket.SendAsync(send, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                var early = new MemoryStream();
+                early.Write(socksInput.Buffered);
+                socksInput.Dispose();
+                return await ReadAnswerAsync(socket, early, status, latency, "", deadline.Token, cancellationToken).ConfigureAwait(false);
+            }
             var head = $"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n" +
                        (credentials is { } c ? $"Proxy-Authorization: {c.ToHeaderValue()}\r\n" : "") + "\r\n";
             await socket.SendAsync(Encoding.Latin1.GetBytes(head), SocketFlags.None, deadline.Token).ConfigureAwait(false);

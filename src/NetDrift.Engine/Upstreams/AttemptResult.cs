@@ -31,9 +31,15 @@ internal sealed class AttemptResult : IDisposable
     public string Message { get; }
     public TimeSpan Latency { get; }
     public bool Succeeded => Failure is null && !IsLocalFailure;
+    /// <summary>A SOCKS5 upstream's own target code (0x03..0x06) behind a 502/504 <see cref="Response"/>: what a SOCKS5 client hears.</summary>
+    public byte? Socks5TargetCode { get; private init; }
 
     public static AttemptResult Success(UpstreamConnection connection, ResponseHead response, TimeSpan latency) =>
         new(connection, response, null, false, "", latency);
+
+    /// <summary>A SOCKS5 upstream that said the target failed: an answer standing for it, with the code itself.</summary>
+    public static AttemptResult Socks5TargetFailed(UpstreamConnection connection, ResponseHead response, byte code, TimeSpan latency) =>
+        new(connection, response, null, false, "", latency) { Socks5TargetCode = code };
 
     public static AttemptResult Failed(FailureCause failure, string message, TimeSpan latency) =>
         new(null, null, failure, false, message, latency);

@@ -35,9 +35,15 @@ public sealed class UpstreamConnectionPool
         return null;
     }
 
-    /// <summary>Keeps the connection for reuse, or closes it when the pool is full.</summary>
+    /// <summary>Keeps the connection for reuse, or closes it when the pool is full or it was opened as not poolable (an empty version).</summary>
     public void Return(UpstreamConnection connection)
     {
+        if (connection.CredentialsVersion.Length == 0)
+        {
+            // Never to be reused (a SOCKS5 tunnel to one origin): kept, it would only crowd out reusable ones.
+            connection.Dispose();
+            return;
+        }
         connection.Input.Release();
         connection.IdleSinceMilliseconds = Environment.TickCount64;
         if (Interlocked.Increment(ref _count) > EngineDefaults.PooledConnectionsPerUpstream)

@@ -9,26 +9,35 @@ namespace NetDrift.Engine.Upstreams;
 internal sealed class UpstreamConnectors
 {
     private readonly HttpProxyConnector _http;
+    private readonly Socks5Connector _socks5;
 
     public UpstreamConnectors()
     {
         Dialer = new UpstreamTcpDialer();
         _http = new HttpProxyConnector(Dialer);
+        _socks5 = new Socks5Connector(Dialer);
     }
 
     /// <summary>Makes and connects every upstream socket.</summary>
     public UpstreamTcpDialer Dialer { get; }
 
-    /// <summary>The connector for the upstream's URL scheme (only <c>http://</c> today: <c>https://</c> is still spoken to in plain TCP).</summary>
-    public IUpstreamConnector For(UpstreamConfig upstream) => _http;
+    /// <summary>The connector for the upstream's URL scheme.</summary>
+    public IUpstreamConnector For(UpstreamConfig upstream) => IsSocks5(upstream) ? _socks5 : _http;
+
+    public static bool IsSocks5(UpstreamConfig upstream) => upstream.Url.Scheme is "socks5" or "socks5h";
 
     /// <summary>
     /// A connection to carry one plain request: the warmest idle one opened with the upstream's
     /// current address and credentials when <paramref name="pooledAllowed"/>, else a fresh one.
     /// </summary>
-    public ValueTask<UpstreamDial> ForRequestAsync(Upstream upstream, bool pooledAllowed, UpstreamDeadline deadline, CancellationToken stopping)
+    public ValueTask<UpstreamDial> ForRequestAsync(Upstream upstream, bool pooledAllowed, UpstreamDeadline deadline, CancellationToken stopping, string? target = null)
     {
         var config = upstream.Config;
+        if (IsSocks5(config) && target is not null)
+        {
+            // A SOCKS5 connection is a tunnel to one origin: never pooled (the empty key makes the pool close it).
+            return new ValueTask<UpstreamDial>(Socks5TunnelAsync(config, target, deadline, stopping));
+        }
         if (pooledAllowed && upstream.Connections.TryTake(PoolKey(config)) is { } idle)
         {
             // The common case, a warm connection: no task allocated for it.
@@ -39,4 +48,21 @@ internal sealed class UpstreamConnectors
 
     /// <summary>What an idle connection must have been opened with to be reused: a change of either retires it.</summary>
     public static string PoolKey(UpstreamConfig upstream) => upstream.Url.Authority + "\n" + upstream.Url.ProxyAuthorization;
+
+    private async Task<UpstreamDial> Socks5TunnelAsync(UpstreamConfig config, string target, UpstreamDeadline deadline, CancellationToken stopping)
+    {
+        using var result = await _socks5.OpenTunnelAsync(config, target, deadline, 0, stopping).ConfigureAwait(false);
+        if (result.IsLocalFailure)
+        {
+            return UpstreamDial.Local(result.Message);
+        }
+        if (!result.Succeeded || !result.Response!.IsSuccess)
+        {
+            var cause = result.Failure ?? Socks5ReplyBlame.Of(result.Socks5TargetCode ?? 0);
+            var message = result.Succeeded ? "SOCKS5 upstream answered " + Net.Socks5ReplyCode.Describe(result.Socks5TargetCode ?? 0) : result.Message;
+            return new UpstreamDial(null, cause, message, message);
+        }
+        var tunnel = result.TakeConnection();
+        return UpstreamDial.Connected(new UpstreamConnection(tunnel.Socket, tunnel.Input, ""));
+    }
 }

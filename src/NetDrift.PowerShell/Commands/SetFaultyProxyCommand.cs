@@ -33,7 +33,7 @@ public sealed class SetFaultyProxyCommand : PSCmdlet
     public TimeSpan? Jitter { get; set; }
 
     [Parameter]
-    [ValidateRange(100, 599)]
+    [ValidateRange(1, 599)]
     public int? StatusCode { get; set; }
 
     [Parameter]

@@ -17,6 +17,12 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
     [Parameter(Position = 0)]
     public FaultType Fault { get => (FaultType)_fault; set => _fault = (int)value; }
 
+    private int _protocol = (int)FaultyProxyProtocol.Http;
+
+    /// <summary>What it speaks to its clients: Http (the default), Https or Socks5 (CONTRACT §8).</summary>
+    [Parameter]
+    public FaultyProxyProtocol Protocol { get => (FaultyProxyProtocol)_protocol; set => _protocol = (int)value; }
+
     /// <summary>0 (the default) picks a free port.</summary>
     [Parameter]
     [ValidateRange(0, 65535)]
@@ -37,7 +43,7 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
     public TimeSpan Jitter { get; set; }
 
     [Parameter]
-    [ValidateRange(100, 599)]
+    [ValidateRange(1, 599)]
     public int StatusCode { get; set; } = 503;
 
     [Parameter]
@@ -48,14 +54,14 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long BytesPerSecond { get; set; }
 
-    /// <summary>Require these upstream credentials (wrong or none: 407).</summary>
+    /// <summary>Require these upstream credentials (wrong or none: 407; SOCKS5: username/password, wrong: auth failure).</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
 
     protected override void EndProcessing()
     {
-        var options = FaultKnobs.Apply(this, new FaultyProxyOptions(), Fault, FailureRate, Latency, Jitter, StatusCode, AfterBytes, BytesPerSecond, Credential);
+        var options = FaultKnobs.Apply(this, new FaultyProxyOptions { Protocol = Protocol }, Fault, FailureRate, Latency, Jitter, StatusCode, AfterBytes, BytesPerSecond, Credential);
         if (Name is not null && NetDriftSession.IsFaultyNameTaken(Name))
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.FaultyProxyNameTaken, ErrorCategory.ResourceExists, Name,

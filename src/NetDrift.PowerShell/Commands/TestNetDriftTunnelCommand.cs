@@ -8,7 +8,7 @@ using NetDrift.PowerShell.Session;
 namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
-/// Opens CONNECT tunnels through any HTTP proxy with raw sockets (loopback targets work), optionally
+/// Opens CONNECT tunnels through any HTTP or SOCKS5 proxy with raw sockets (loopback targets work), optionally
 /// sends bytes and reads the answer; one TunnelResult per attempt.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "NetDriftTunnel")]
@@ -17,7 +17,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>A proxy URL (http://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
+    /// <summary>A proxy URL (http://host:port or socks5://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(TunnelProxyCompleter))]
     public object Proxy { get; set; } = "";
@@ -48,7 +48,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var (host, port) = ResolveProxy();
+        var (host, port, socks5) = ResolveProxy();
         var payload = Send switch
         {
             null => null,
@@ -66,7 +66,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
             int index;
             while ((index = Interlocked.Increment(ref next)) < Count && !_stop.IsCancellationRequested)
             {
-                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token).ConfigureAwait(false);
+                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token, socks5).ConfigureAwait(false);
             }
         }).ToArray();
         try
@@ -88,7 +88,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    private (string Host, int Port) ResolveProxy()
+    private (string Host, int Port, bool Socks5) ResolveProxy()
     {
         var value = Proxy is PSObject wrapped ? wrapped.BaseObject : Proxy;
         var url = value switch
@@ -104,11 +104,11 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
         {
             url = "http://" + url;
         }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || parsed.Port <= 0)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "socks5" or "socks5h") || parsed.Port <= 0)
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidProxyUrl, ErrorCategory.InvalidArgument, Proxy,
-                $"-Proxy '{url}' is not an http://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
+                $"-Proxy '{url}' is not an http:// or socks5://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
         }
-        return (parsed!.IdnHost.Trim('[', ']'), parsed.Port);
+        return (parsed!.IdnHost.Trim('[', ']'), parsed.Port, parsed.Scheme != "http");
     }
 }

@@ -81,6 +81,8 @@ public sealed class UpstreamAddressTests
     [InlineData("http://proxy.example.com", "proxy.example.com", 80, "proxy.example.com:80")]
     [InlineData("http://proxy.example.com/", "proxy.example.com", 80, "proxy.example.com:80")]
     [InlineData("http://proxy.example.com:8080/", "proxy.example.com", 8080, "proxy.example.com:8080")]
+    [InlineData("socks5://proxy.example.com", "proxy.example.com", 1080, "proxy.example.com:1080")]
+    [InlineData("socks5h://u:p@[::1]:9050", "::1", 9050, "[::1]:9050")]
     [InlineData("HTTP://Proxy:1", "Proxy", 1, "Proxy:1")]
     public void TryParse_HostForms_HostPortAndAuthority(string url, string host, int port, string authority)
     {
@@ -96,7 +98,7 @@ public sealed class UpstreamAddressTests
     [InlineData("   ")]
     [InlineData("127.0.0.1:3128")]
     [InlineData("ftp://proxy.example.com:21")]
-    [InlineData("socks5://proxy.example.com:1080")]
+    [InlineData("socks4://proxy.example.com:1080")]
     [InlineData("http//proxy:1")]
     [InlineData("http://proxy.example.com:0")]
     [InlineData("http://proxy.example.com:65536")]

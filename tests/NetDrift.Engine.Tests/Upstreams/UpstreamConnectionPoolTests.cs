@@ -67,6 +67,17 @@ public sealed class UpstreamConnectionPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NotPoolable_EmptyVersion_IsClosedOnReturn()
+    {
+        var pool = new UpstreamConnectionPool();
+        var (tunnel, upstream) = await ConnectionAsync("");
+        pool.Return(tunnel);
+
+        Assert.Equal(0, pool.IdleCount);
+        Assert.True(await ClosedByThePoolAsync(upstream));
+    }
+
+    [Fact]
     public async Task FullPool_ClosesTheOneTooMany()
     {
         var pool = new UpstreamConnectionPool();

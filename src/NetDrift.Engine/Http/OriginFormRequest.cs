@@ -1,7 +1,6 @@
 using System.Text;
-using NetDrift.Engine.Http;
 
-namespace NetDrift.Engine.Faults;
+namespace NetDrift.Engine.Http;
 
 /// <summary>
 /// Turns a client's absolute-form request (<c>GET http://host/path</c>) into what an origin server

@@ -1,0 +1,16 @@
+using System.Net.Sockets;
+using NetDrift.Engine.Http;
+
+namespace NetDrift.Engine.Server;
+
+/// <summary>A CONNECT client's answers: <c>200 Connection established</c>, or NetDrift's status response.</summary>
+internal sealed class HttpTunnelAnswer : ITunnelClientAnswer
+{
+    public static readonly HttpTunnelAnswer Instance = new();
+
+    public ValueTask EstablishedAsync(Socket client, string? upstreamName) =>
+        new(client.SendAsync(StatusResponses.ConnectionEstablished(upstreamName).AsMemory(), SocketFlags.None).AsTask());
+
+    public Task RefuseAsync(Socket client, byte[] httpAnswer, int status, byte? socks5TargetCode) =>
+        SocketAnswer.AnswerAndCloseAsync(client, httpAnswer);
+}
