@@ -26,6 +26,7 @@
         'Get-NetDriftUpstream'
         'Get-NetDriftConnection'
         'Stop-NetDriftConnection'
+        'Get-NetDriftSession'
         'Get-NetDriftStats'
         'Get-NetDriftUser'
         'Reset-NetDriftStats'

@@ -12,7 +12,7 @@
         @{
             Name   = 'curl'
             UsedBy = @('pester/AccessLog.Tests.ps1', 'pester/Connections.Tests.ps1', 'pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
-                'pester/PlainHttp.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
+                'pester/PlainHttp.Tests.ps1', 'pester/Sessions.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
         }
         @{ Name = 'wget'; UsedBy = @('pester/RealClients.Tests.ps1') }
         @{ Name = 'goaccess'; UsedBy = @('pester/AccessLog.Tests.ps1') }

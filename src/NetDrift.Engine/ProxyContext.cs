@@ -3,6 +3,7 @@ using NetDrift.Engine.Balancing;
 using NetDrift.Engine.Connections;
 using NetDrift.Engine.Health;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sessions;
 using NetDrift.Engine.Stats;
 using NetDrift.Engine.Upstreams;
 
@@ -40,6 +41,7 @@ internal sealed class ProxyContext
         _isRunning = isRunning;
         StoppingToken = stoppingToken;
         Direct = new Upstream(DirectConnector.Config, time);
+        Sessions = new SessionTable(time);
     }
 
     public string Name { get; }
@@ -79,9 +81,20 @@ internal sealed class ProxyContext
     /// <summary>Cancelled when the proxy stops: unanswered requests and dials end.</summary>
     public CancellationToken StoppingToken { get; }
 
-    /// <summary>The upstream for one attempt (<see cref="UpstreamSelector"/>); null when none may be tried.</summary>
-    public Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried, string? requiredTag, out bool trial) =>
-        _selector.Pick(Settings.Policy, Pool, clientKey, tried, requiredTag, out trial);
+    /// <summary>The live sessions, kept across reloads.</summary>
+    public SessionTable Sessions { get; }
+
+    /// <summary>The upstream for one attempt (<see cref="UpstreamSelector"/>, or the session's own); null when none may be tried.</summary>
+    public Upstream? PickUpstream(string clientKey, IReadOnlyCollection<Upstream> tried, string? requiredTag, out bool trial, string? session = null)
+    {
+        var settings = Settings;
+        if (session is not null && settings.Config.Sessions.Enabled)
+        {
+            trial = false;
+            return Sessions.Pick(Pool, clientKey, session, tried, requiredTag, settings.Config.Sessions);
+        }
+        return _selector.Pick(settings.Policy, Pool, clientKey, tried, requiredTag, out trial);
+    }
 
     /// <summary>Passive health: one outcome of live traffic or of a health check.</summary>
     public void RecordOutcome(Upstream upstream, bool success, string reason) =>

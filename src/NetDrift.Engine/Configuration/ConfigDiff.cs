@@ -131,6 +131,10 @@ public static class ConfigDiff
         Setting("health_check.endpoints", string.Join(" ", old.HealthCheck.Endpoints), string.Join(" ", @new.HealthCheck.Endpoints));
         Setting("health_check.endpoint_rotation", old.HealthCheck.EndpointRotation, @new.HealthCheck.EndpointRotation);
         Setting("routes", string.Join("; ", old.Routes), string.Join("; ", @new.Routes), "applies to new requests");
+        Setting("sessions.enabled", old.Sessions.Enabled, @new.Sessions.Enabled, "live sessions are kept");
+        Setting("sessions.separator", old.Sessions.Separator, @new.Sessions.Separator);
+        Setting("sessions.ttl_seconds", old.Sessions.Ttl, @new.Sessions.Ttl);
+        Setting("sessions.max_sessions", old.Sessions.MaxSessions, @new.Sessions.MaxSessions);
         Setting("logging.level", old.Logging.Level, @new.Logging.Level);
         Setting("logging.format", old.Logging.Format, @new.Logging.Format, "takes effect at the next start");
         Setting("access_log", AccessLogShown(old.AccessLog), AccessLogShown(@new.AccessLog), "switched on the next line");

@@ -171,6 +171,10 @@ public static class ConfigLoader
             config = config with { AccessLog = AccessLogConfigReader.Read(accessLog, sink) };
         }
         config = config with { Routes = RouteConfigReader.Read(root, sink) };
+        if (root.Object("sessions") is { } sessions)
+        {
+            config = config with { Sessions = SessionsConfigReader.Read(sessions, sink) };
+        }
         root.ReportUnknownFields();
         if (config.Server.StatsEndpoint == config.MetricsEndpoint)
         {

@@ -32,6 +32,8 @@ public sealed record NetDriftConfig
 
     /// <summary>Routes by target, first match wins (CONTRACT §9); none matching means the whole pool.</summary>
     public IReadOnlyList<RouteConfig> Routes { get; init; } = [];
+
+    public SessionsConfig Sessions { get; init; } = new();
 }
 
 public sealed record ServerConfig

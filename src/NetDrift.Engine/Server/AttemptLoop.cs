@@ -21,6 +21,7 @@ internal sealed class AttemptLoop
     private readonly string? _requiredTag;
     private readonly Routing.CompiledRoute? _routeRule;
     private readonly string? _tagConflict;
+    private readonly string? _session;
     private readonly StringBuilder _route = new();
     private readonly List<Upstream> _tried = new(3);
     private readonly int _maxAttempts;
@@ -37,6 +38,7 @@ internal sealed class AttemptLoop
         Access = access;
         _proxy = proxy;
         _clientKey = client.Key;
+        _session = client.Session;
         _target = target;
         _routeRule = client.Route;
         (_requiredTag, _tagConflict) = RouteTags.Combine(client, out var note);
@@ -66,7 +68,7 @@ internal sealed class AttemptLoop
             return null;
         }
         var trial = false;
-        var upstream = RouteTags.IsDirect(_routeRule) ? _proxy.Direct : _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out trial);
+        var upstream = RouteTags.IsDirect(_routeRule) ? _proxy.Direct : _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out trial, _session);
         if (upstream is null)
         {
             return null;
@@ -74,6 +76,10 @@ internal sealed class AttemptLoop
         if (trial)
         {
             _route.Append("(trial of unhealthy) ");
+        }
+        if (_tried.Count == 0 && _session is not null && _proxy.Settings.Config.Sessions.Enabled)
+        {
+            _route.Append("session ").Append(_session).Append("; ");
         }
         _tried.Add(upstream);
         upstream.Counters.AttemptStarted();

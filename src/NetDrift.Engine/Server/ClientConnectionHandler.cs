@@ -4,6 +4,7 @@ using NetDrift.Engine.Admin;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Net;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sessions;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
@@ -143,13 +144,15 @@ internal sealed class ClientConnectionHandler
                 // The challenge to a request without credentials is not a failure.
                 return await ChallengeAsync(connection, input, request, "no credentials").ConfigureAwait(false);
             }
-            if (await _logins.CheckAsync(settings, connection.RemoteAddress, header).ConfigureAwait(false) is not { } user)
+            var (credentials, session) = SessionLogin.Split(settings.Config.Sessions, settings.Config.Authentication.Users, header);
+            if (await _logins.CheckAsync(settings, connection.RemoteAddress, credentials).ConfigureAwait(false) is not { } user)
             {
                 return await ChallengeAsync(connection, input, request, "wrong credentials").ConfigureAwait(false);
             }
-            identity = new ClientIdentity(user.Username, user.Tag);
+            identity = new ClientIdentity(user.Username, user.Tag, Session: session);
             login = user;
         }
+        identity = identity with { Session = SessionLogin.OrHeader(settings.Config.Sessions, identity.Session, request.Headers) };
 
         connection.BeginRequest(request, settings.AuthRequired ? identity.Key : null);
         if (request.IsConnect && settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))

@@ -28,7 +28,7 @@ internal static class PlainHttpHeads
         // RFC 9112 §3.2.2: the target's authority replaces whatever Host the client sent.
         var host = request.Port != 80 ? request.Authority : request.Host.Contains(':') ? $"[{request.Host}]" : request.Host;
         head.Append("Host: ").Append(host).Append("\r\n");
-        AppendEndToEnd(head, request.Headers, skip: "Host");
+        AppendEndToEnd(head, request.Headers, skip: "Host", skipAlso: Sessions.SessionLogin.HeaderName);
         if (proxyAuthorization is not null)
         {
             head.Append("Proxy-Authorization: ").Append(proxyAuthorization).Append("\r\n");

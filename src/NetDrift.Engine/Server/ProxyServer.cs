@@ -248,6 +248,8 @@ public sealed class ProxyServer : IAsyncDisposable
 
     /// <summary>Cuts an open connection with a TCP reset on both sides; false when none has that id.</summary>
     public bool CutConnection(long id) => _connections.TryCut(id);
+    /// <summary>The live sessions (sessions), oldest first.</summary>
+    public IReadOnlyList<Sessions.SessionSnapshot> Sessions() => _context.Sessions.Snapshot(Settings.Config.Sessions.Ttl);
 
     /// <summary>Adds an upstream live; it takes traffic from the next pick.</summary>
     public Upstream AddUpstream(UpstreamConfig config) => _pool.Add(config);
@@ -289,6 +291,7 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         _connections.SweepIdleTunnels(Settings.Config.Limits.IdleTimeout);
         _pool.SweepIdleConnections();
+        _context.Sessions.Sweep(Settings.Config.Sessions.Ttl);
     }
 
     /// <summary>What a valid config may still get wrong (ConfigWarnings), at every load.</summary>

@@ -75,6 +75,7 @@ public sealed class ConfigDiffTests
             (_, "server.stats_endpoint") => "\"/other-stats\"",
             (_, "metrics_endpoint") => "\"/other-metrics\"",
             (_, "access_log") => """{ "path": "access.log" }""",
+            (_, "sessions.separator") => "\"-sess-\"",
             _ => throw new InvalidOperationException($"{path}: the test does not know a second value for this setting; add one"),
         };
     }
