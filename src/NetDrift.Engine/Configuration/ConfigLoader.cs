@@ -192,6 +192,10 @@ public static class ConfigLoader
         {
             result = result with { ProxyProtocol = ReadProxyProtocol(proxyProtocol, sink) };
         }
+        if (server.Object("tls") is { } tls)
+        {
+            result = result with { Tls = ListenerTlsFields.Read(tls, sink) };
+        }
         server.ReportUnknownFields();
         return result;
     }
@@ -301,6 +305,7 @@ public static class ConfigLoader
             var weight = reader.Int("weight", 1, min: 0, max: UpstreamConfig.MaxWeight);
             var tag = reader.String("tag", "")!;
             var note = reader.String("note", "")!;
+            var tls = UpstreamTlsFields.Read(reader, sink);
             reader.ReportUnknownFields();
             if (url is null)
             {
@@ -331,6 +336,7 @@ public static class ConfigLoader
             upstreams.Add(new UpstreamConfig
             {
                 Url = address!, Name = upstreamName, Enabled = enabled, Weight = weight, Tag = tag, Note = note,
+                TlsCaFile = tls.CaFile, TlsCa = tls.Ca, TlsServerName = tls.ServerName, TlsInsecure = tls.Insecure,
             });
         }
         return upstreams;

@@ -35,6 +35,8 @@ public sealed record ServerConfig
     /// <summary>How long a stop keeps accepting after /healthz turns 503, so a balancer notices first.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.Zero;
     public ProxyProtocolConfig ProxyProtocol { get; init; } = new();
+    /// <summary>TLS on the listener (CONTRACT §8); null: plaintext only.</summary>
+    public ListenerTlsConfig? Tls { get; init; }
 }
 
 /// <summary>
@@ -98,6 +100,12 @@ public sealed record UpstreamConfig
     public int Weight { get; init; } = 1;
     public string Tag { get; init; } = "";
     public string Note { get; init; } = "";
+    /// <summary>TLS to an <c>https://</c> upstream (CONTRACT §8): a PEM bundle trusted instead of the system store.</summary>
+    public string? TlsCaFile { get; init; }
+    /// <summary>The certificates of <see cref="TlsCaFile"/>, read at load: the only roots trusted for this upstream.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TlsCa { get; init; }
+    public string? TlsServerName { get; init; }
+    public bool TlsInsecure { get; init; }
 
     /// <summary>In rotation: enabled with a positive weight.</summary>
     public bool InRotation => Enabled && Weight > 0;

@@ -36,15 +36,27 @@ public sealed class FaultyProxy : IAsyncDisposable
         _endPoint = endPoint;
         _logger = logger;
         _dice = new FaultDice(random);
-        Url = UrlFor(endPoint.Address, endPoint.Port);
+        Protocol = options.Protocol;
+        if (Protocol == FaultyProxyProtocol.Https)
+        {
+            (Certificate, CertificatePath) = FaultyProxyCertificate.Create(name);
+        }
+        Url = UrlFor(Protocol == FaultyProxyProtocol.Https ? "https" : "http", endPoint.Address, endPoint.Port);
     }
+
+    public FaultyProxyProtocol Protocol { get; }
+
+    /// <summary>With <see cref="FaultyProxyProtocol.Https"/>: its self-signed certificate (PEM) in a temporary file, for clients to trust; else null.</summary>
+    public string? CertificatePath { get; }
+
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; }
 
     public string Name { get; }
 
     /// <summary>The real port; with <see cref="FaultType.Refuse"/>, a port that was free and on which nothing listens.</summary>
     public int Port => _endPoint.Port;
 
-    /// <summary><c>http://host:port</c>, with a wildcard address shown as loopback (where a local client reaches it).</summary>
+    /// <summary><c>http://host:port</c> (<c>https://</c> for Https), with a wildcard address shown as loopback (where a local client reaches it).</summary>
     public string Url { get; }
 
     /// <summary>The current options.</summary>
@@ -104,6 +116,7 @@ public sealed class FaultyProxy : IAsyncDisposable
     public void Update(FaultyProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options with { Protocol = Protocol };
         options.Validate();
         lock (_gate)
         {
@@ -139,13 +152,13 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static string UrlFor(IPAddress address, int port)
+    private static string UrlFor(string scheme, IPAddress address, int port)
     {
         var host = address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : address;
         // The port always shows, even 80: scripts split Url and expect it.
-        return host.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{host}]:{port}" : $"http://{host}:{port}";
+        return host.AddressFamily == AddressFamily.InterNetworkV6 ? $"{scheme}://[{host}]:{port}" : $"{scheme}://{host}:{port}";
     }
 
     private void Adopt(FaultyListener listener)
@@ -171,7 +184,7 @@ public sealed class FaultyProxy : IAsyncDisposable
         }
         var id = Interlocked.Increment(ref _connections);
         Interlocked.Increment(ref _active);
-        var connection = new FaultyConnection(id, socket, Options, _dice, _logger, Name, _stopping.Token);
+        var connection = new FaultyConnection(id, socket, Options, _dice, _logger, Name, _stopping.Token, Certificate);
         _open[id] = connection;
         _ = Task.Run(() => connection.RunAsync(OnClosed));
     }
@@ -211,5 +224,6 @@ public sealed class FaultyProxy : IAsyncDisposable
             FaultyProxyLog.StopTimedOut(_logger, Name, pending.Count(t => !t.IsCompleted));
         }
         FaultyProxyLog.Stopped(_logger, Name, Connections);
+        FaultyProxyCertificate.Delete(CertificatePath);
     }
 }

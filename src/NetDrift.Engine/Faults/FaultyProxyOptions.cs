@@ -12,6 +12,9 @@ public sealed record FaultyProxyOptions
     /// <summary>The longest Latency or Jitter accepted: a test tool has no use for more, and it keeps every delay within what timers allow.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
 
+    /// <summary>What it speaks; taken at start, kept by <see cref="FaultyProxy.Update"/>.</summary>
+    public FaultyProxyProtocol Protocol { get; init; } = FaultyProxyProtocol.Http;
+
     public FaultType Fault { get; init; } = FaultType.None;
 
     /// <summary>0..1: the probability that the fault strikes a connection; otherwise it behaves as <see cref="FaultType.None"/>.</summary>
@@ -45,6 +48,14 @@ public sealed record FaultyProxyOptions
         if (!Enum.IsDefined(Fault))
         {
             throw new ArgumentException($"Fault '{Fault}' is not a FaultType.", nameof(Fault));
+        }
+        if (!Enum.IsDefined(Protocol))
+        {
+            throw new ArgumentException($"Protocol '{Protocol}' is not a FaultyProxyProtocol.", nameof(Protocol));
+        }
+        if (Protocol == FaultyProxyProtocol.Socks5)
+        {
+            throw new ArgumentException("Protocol Socks5 is not implemented yet: use Http or Https.", nameof(Protocol));
         }
         // Written so NaN fails too.
         if (!(FailureRate >= 0.0 && FailureRate <= 1.0))

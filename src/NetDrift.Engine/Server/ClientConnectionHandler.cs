@@ -114,7 +114,7 @@ internal sealed class ClientConnectionHandler
 
         if (request!.Form == RequestTargetForm.Origin)
         {
-            await _admin.HandleAsync(connection.Socket, connection.RemoteAddress, request, input).ConfigureAwait(false);
+            await _admin.HandleAsync(connection.Transport, connection.RemoteAddress, request, input).ConfigureAwait(false);
             return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)
@@ -174,7 +174,7 @@ internal sealed class ClientConnectionHandler
         }
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 407, reason);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        await connection.Transport.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, timeout.Token).ConfigureAwait(false);
         return true;
     }
 
@@ -195,7 +195,7 @@ internal sealed class ClientConnectionHandler
     }
 
     /// <summary>The first head's header timeout runs from accept: a trusted balancer's PROXY protocol header read before it counts.</summary>
-    private static TimeSpan FirstHeadTimeLeft(ClientConnection connection, Configuration.LimitsConfig limits) =>
+    internal static TimeSpan FirstHeadTimeLeft(ClientConnection connection, Configuration.LimitsConfig limits) =>
         TimeSpan.FromMilliseconds(Math.Max(0, limits.HeaderTimeout.TotalMilliseconds - (Environment.TickCount64 - connection.AcceptedAt)));
 
     /// <summary>Waits for a new client's first bytes; false when it closed or stayed silent (counted) until the header timeout.</summary>
@@ -256,6 +256,6 @@ internal sealed class ClientConnectionHandler
     private async Task RefuseAsync(ClientConnection connection, byte[] answer, int status, string reason)
     {
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), status, reason);
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Transport, answer).ConfigureAwait(false);
     }
 }

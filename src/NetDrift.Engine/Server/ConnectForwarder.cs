@@ -42,7 +42,7 @@ internal sealed class ConnectForwarder
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket");
                     _proxy.TryFinishDraining(upstream);
-                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return;
                 }
                 if (result.Succeeded && result.Response!.IsSuccess)
@@ -55,35 +55,35 @@ internal sealed class ConnectForwarder
                 attempts.Failed(upstream, result);
             }
         }
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Transport, attempts.FinalAnswer(connection)).ConfigureAwait(false);
     }
 
     private async Task RelayAsync(ClientConnection connection, RequestHead request, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream)
     {
-        var client = connection.Socket;
+        var client = connection.Transport;
         using var upstreamConnection = result.TakeConnection();
-        var upstreamSocket = upstreamConnection.Socket;
+        var upstreamSide = upstreamConnection.Transport;
         try
         {
-            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null).AsMemory(), SocketFlags.None).ConfigureAwait(false);
+            await client.SendAsync(StatusResponses.ConnectionEstablished(exposeUpstream ? upstream.Name : null).AsMemory()).ConfigureAwait(false);
             // Bytes the upstream sent right after its 200, and bytes the client sent right after
             // its CONNECT (an eager TLS ClientHello), belong to the tunnel.
             var upstreamEarly = upstreamConnection.Input.BufferedMemory;
             if (!upstreamEarly.IsEmpty)
             {
-                await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
+                await client.SendAsync(upstreamEarly).ConfigureAwait(false);
                 upstream.Counters.AddReceived(upstreamEarly.Length);
             }
-            // The relay reads the socket itself: the input's buffer goes back to the pool now.
+            // The relay reads the transport itself: the input's buffer goes back to the pool now.
             upstreamConnection.Input.Dispose();
             if (clientLeftover.Length > 0)
             {
-                await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                await upstreamSide.SendAsync(clientLeftover.AsMemory()).ConfigureAwait(false);
                 upstream.Counters.AddSent(clientLeftover.Length);
             }
-            var activity = new TunnelActivity(client, upstreamSocket);
+            var activity = new TunnelActivity(client.Socket, upstreamSide.Socket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await TunnelRelay.RunAsync(client, upstreamSocket, activity, upstream.Counters).ConfigureAwait(false);
+            var outcome = await TunnelRelay.RunAsync(client, upstreamSide, activity, upstream.Counters).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), request.Authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -18,6 +18,7 @@ internal sealed class ProxyListener
     private readonly ProxyContext _context;
     private readonly ConnectionTracker _connections;
     private readonly ClientConnectionHandler _handler;
+    private readonly ClientProtocolSniffer _sniffer;
     // A seam for tests: makes accept throw the SocketException the kernel would.
     private readonly Func<Socket, CancellationToken, ValueTask<Socket>> _accept;
     private Socket _socket;
@@ -31,6 +32,7 @@ internal sealed class ProxyListener
         _context = context;
         _connections = connections;
         _handler = handler;
+        _sniffer = new ClientProtocolSniffer(context);
         _accept = accept ?? ((listener, token) => listener.AcceptAsync(token));
         _socket = Bind(endPoint);
         _localEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
@@ -154,7 +156,7 @@ internal sealed class ProxyListener
             {
                 _context.Counters.Reject(RejectionCause.MaxConnections);
                 ProxyLog.TooManyConnections(_context.Logger, limits.MaxConnections);
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
+                await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
             // A balancer's connections are counted against the client its header names, not itself.
@@ -169,7 +171,11 @@ internal sealed class ProxyListener
             if (limits.MaxConnectionsPerClient > 0 && fromSameClient > limits.MaxConnectionsPerClient)
             {
                 _context.Counters.Reject(RejectionCause.PerClientLimit);
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
+                await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.TooManyConnections).ConfigureAwait(false);
+                return;
+            }
+            if (!await _sniffer.PrepareAsync(connection, input).ConfigureAwait(false))
+            {
                 return;
             }
             await _handler.HandleAsync(connection, input).ConfigureAwait(false);

@@ -9,18 +9,24 @@ namespace NetDrift.Engine.Upstreams;
 internal sealed class UpstreamConnectors
 {
     private readonly HttpProxyConnector _http;
+    private readonly HttpProxyConnector _https;
 
     public UpstreamConnectors()
     {
         Dialer = new UpstreamTcpDialer();
         _http = new HttpProxyConnector(Dialer);
+        _https = new HttpProxyConnector(Dialer, tls: true);
     }
 
     /// <summary>Makes and connects every upstream socket.</summary>
     public UpstreamTcpDialer Dialer { get; }
 
-    /// <summary>The connector for the upstream's URL scheme (only <c>http://</c> today: <c>https://</c> is still spoken to in plain TCP).</summary>
-    public IUpstreamConnector For(UpstreamConfig upstream) => _http;
+    /// <summary>The connector for the upstream's URL scheme.</summary>
+    public IUpstreamConnector For(UpstreamConfig upstream) => UpstreamProtocols.Of(upstream.Url) switch
+    {
+        UpstreamProtocol.Https => _https,
+        _ => _http,
+    };
 
     /// <summary>
     /// A connection to carry one plain request: the warmest idle one opened with the upstream's
@@ -37,6 +43,7 @@ internal sealed class UpstreamConnectors
         return new ValueTask<UpstreamDial>(For(config).ConnectAsync(config, deadline, stopping));
     }
 
-    /// <summary>What an idle connection must have been opened with to be reused: a change of either retires it.</summary>
-    public static string PoolKey(UpstreamConfig upstream) => upstream.Url.Authority + "\n" + upstream.Url.ProxyAuthorization;
+    /// <summary>What an idle connection must have been opened with to be reused: a change of any retires it.</summary>
+    public static string PoolKey(UpstreamConfig upstream) => upstream.Url.Scheme + "\n" + upstream.Url.Authority + "\n" + upstream.Url.ProxyAuthorization
+        + "\n" + upstream.TlsServerName + "\n" + upstream.TlsCaFile + "\n" + upstream.TlsInsecure;
 }
