@@ -41,6 +41,7 @@ public static class ConfigDiff
             Note(details, "enabled", previous.Enabled, upstream.Enabled);
             Note(details, "tag", previous.Tag, upstream.Tag);
             Note(details, "note", previous.Note, upstream.Note);
+            UpstreamTlsDiff.Note(details, previous, upstream);
             if (details.Count > 0)
             {
                 changes.Add(new(ConfigChangeKind.Changed, ConfigChangeScope.Upstream, upstream.Name, string.Join("; ", details)));
@@ -94,6 +95,7 @@ public static class ConfigDiff
         Setting("server.shutdown_delay_seconds", old.Server.ShutdownDelay, @new.Server.ShutdownDelay);
         Setting("server.proxy_protocol.trusted", string.Join(" ", old.Server.ProxyProtocol.Trusted), string.Join(" ", @new.Server.ProxyProtocol.Trusted),
             "applies to new connections");
+        changes.AddRange(UpstreamTlsDiff.Listener(old.Server.Tls, @new.Server.Tls));
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);
@@ -120,7 +122,7 @@ public static class ConfigDiff
         Setting("logging.format", old.Logging.Format, @new.Logging.Format, "takes effect at the next start");
     }
 
-    private static void Note<T>(List<string> details, string name, T before, T after)
+    internal static void Note<T>(List<string> details, string name, T before, T after)
     {
         if (!EqualityComparer<T>.Default.Equals(before, after))
         {
@@ -128,7 +130,7 @@ public static class ConfigDiff
         }
     }
 
-    private static string Show<T>(T value) => value switch
+    internal static string Show<T>(T value) => value switch
     {
         TimeSpan t => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s",
         string s when s.Length == 0 => "(none)",

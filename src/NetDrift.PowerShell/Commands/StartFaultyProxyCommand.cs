@@ -17,6 +17,12 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
     [Parameter(Position = 0)]
     public FaultType Fault { get => (FaultType)_fault; set => _fault = (int)value; }
 
+    private int _protocol = (int)FaultyProxyProtocol.Http;
+
+    /// <summary>What it speaks: Http (the default), Https (TLS with a self-signed certificate, see CertificatePath) or Socks5.</summary>
+    [Parameter]
+    public FaultyProxyProtocol Protocol { get => (FaultyProxyProtocol)_protocol; set => _protocol = (int)value; }
+
     /// <summary>0 (the default) picks a free port.</summary>
     [Parameter]
     [ValidateRange(0, 65535)]
@@ -55,7 +61,7 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        var options = FaultKnobs.Apply(this, new FaultyProxyOptions(), Fault, FailureRate, Latency, Jitter, StatusCode, AfterBytes, BytesPerSecond, Credential);
+        var options = FaultKnobs.Apply(this, new FaultyProxyOptions { Protocol = Protocol }, Fault, FailureRate, Latency, Jitter, StatusCode, AfterBytes, BytesPerSecond, Credential);
         if (Name is not null && NetDriftSession.IsFaultyNameTaken(Name))
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.FaultyProxyNameTaken, ErrorCategory.ResourceExists, Name,

@@ -8,7 +8,7 @@ using NetDrift.PowerShell.Session;
 namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
-/// Opens CONNECT tunnels through any HTTP proxy with raw sockets (loopback targets work), optionally
+/// Opens CONNECT tunnels through any HTTP proxy, or HTTPS proxy (TLS to the proxy), with raw sockets (loopback targets work), optionally
 /// sends bytes and reads the answer; one TunnelResult per attempt.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "NetDriftTunnel")]
@@ -17,7 +17,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>A proxy URL (http://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
+    /// <summary>A proxy URL (http:// or https://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(TunnelProxyCompleter))]
     public object Proxy { get; set; } = "";
@@ -46,9 +46,13 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>An https:// proxy's certificate is not checked (as Invoke-WebRequest's parameter of that name).</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     protected override void ProcessRecord()
     {
-        var (host, port) = ResolveProxy();
+        var (host, port, tls) = ResolveProxy();
         var payload = Send switch
         {
             null => null,
@@ -66,7 +70,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
             int index;
             while ((index = Interlocked.Increment(ref next)) < Count && !_stop.IsCancellationRequested)
             {
-                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token).ConfigureAwait(false);
+                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token, tls).ConfigureAwait(false);
             }
         }).ToArray();
         try
@@ -88,9 +92,16 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    private (string Host, int Port) ResolveProxy()
+    private (string Host, int Port, TunnelProbeTls? Tls) ResolveProxy()
     {
         var value = Proxy is PSObject wrapped ? wrapped.BaseObject : Proxy;
+        // A faulty proxy of this session vouches for its own self-signed certificate.
+        var certificatePath = value switch
+        {
+            FaultyProxyInfo faulty => faulty.CertificatePath,
+            string name when !name.Contains("://", StringComparison.Ordinal) && NetDriftSession.FindFaultyProxy(name) is { } faulty => faulty.CertificatePath,
+            _ => null,
+        };
         var url = value switch
         {
             ProxyInfo info => info.Url,
@@ -104,11 +115,18 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
         {
             url = "http://" + url;
         }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttp || parsed.Port <= 0)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps) || parsed.Port <= 0)
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidProxyUrl, ErrorCategory.InvalidArgument, Proxy,
-                $"-Proxy '{url}' is not an http://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
+                $"-Proxy '{url}' is not an http:// or https://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
         }
-        return (parsed!.IdnHost.Trim('[', ']'), parsed.Port);
+        TunnelProbeTls? tls = null;
+        if (parsed!.Scheme == Uri.UriSchemeHttps)
+        {
+            var trusted = certificatePath is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            trusted?.ImportFromPemFile(certificatePath!);
+            tls = new TunnelProbeTls(SkipCertificateCheck, trusted);
+        }
+        return (parsed.IdnHost.Trim('[', ']'), parsed.Port, tls);
     }
 }
