@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Faults;
 using NetDrift.Engine.Server;
 using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tests.TestSupport;
@@ -115,6 +116,28 @@ public sealed class TlsListenerTests : IDisposable
         var echoed = new byte[message.Length];
         await tls.ReadExactlyAsync(echoed).AsTask().WaitAsync(Loopback.DefaultTimeout);
         Assert.Equal(message, echoed);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task TlsOnBothSides_OneMegabyteEchoed_ByteExact()
+    {
+        var (certificate, key, issued) = WriteCertificate();
+        await using var upstream = FaultyProxy.Start("tls-bulk", new FaultyProxyOptions { Protocol = FaultyProxyProtocol.Https });
+        await using var target = TcpTargetServer.StartEcho();
+        await using var proxy = Start($$"""{ "url": "{{upstream.Url}}", "tls_ca_file": "{{upstream.CertificatePath}}" }""", TlsSection(certificate, key));
+
+        var (tls, _) = await ConnectTlsAsync(proxy.Port, issued);
+        await using var _tls = tls;
+        await tls.WriteAsync(Encoding.ASCII.GetBytes(ProxyClient.ConnectRequest(target.Port)));
+        Assert.StartsWith("HTTP/1.1 200", await ReadHeadAsync(tls), StringComparison.Ordinal);
+
+        var data = new byte[1024 * 1024];
+        new Random(15).NextBytes(data);
+        var echoed = new byte[data.Length];
+        var reading = tls.ReadExactlyAsync(echoed).AsTask();
+        await tls.WriteAsync(data);
+        await reading.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(data, echoed);
     }
 
     [Fact(Timeout = 20_000)]
