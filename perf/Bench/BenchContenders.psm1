@@ -25,7 +25,7 @@ function Start-Contender {
         Starts one contender in front of the upstreams; returns its description.
     .PARAMETER Setup
         Name, UpstreamPorts, UpstreamUser/UpstreamPassword, ClientUser/ClientPassword, WorkDir,
-        MaxConnections, ModuleManifest, GoNetDrift.
+        MaxConnections, ModuleManifest, GoNetDrift; TlsUpstreams (Port, Ca) for netdrift-https.
     #>
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Setup)
     $dir = Join-Path $Setup.WorkDir $Name
@@ -78,12 +78,19 @@ function Start-Contender {
             Wait-PortOpen $port 'Squid'
             return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = $true }
         }
-        { $_ -in 'netdrift', 'go-netdrift' } {
+        { $_ -in 'netdrift', 'netdrift-https', 'go-netdrift' } {
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
-            $upstreams = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
-                [ordered]@{ url = "http://$($Setup.UpstreamUser):$($Setup.UpstreamPassword)@127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
-            })
+            $upstreams = if ($Name -eq 'netdrift-https') {
+                @(foreach ($tls in $Setup.TlsUpstreams) {
+                    [ordered]@{ url = "https://$($Setup.UpstreamUser):$($Setup.UpstreamPassword)@127.0.0.1:$($tls.Port)"; enabled = $true; weight = 1; tls_ca_file = $tls.Ca }
+                })
+            }
+            else {
+                @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
+                    [ordered]@{ url = "http://$($Setup.UpstreamUser):$($Setup.UpstreamPassword)@127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
+                })
+            }
             # The Go program's own config format, which NetDrift reads as it is; NetDrift gets its
             # limits raised to the benchmark's scale.
             $settings = [ordered]@{
@@ -93,14 +100,14 @@ function Start-Contender {
                 upstream_timeout = 10
                 health_check = [ordered]@{ enabled = $false }
             }
-            if ($Name -eq 'netdrift') {
+            if ($Name -ne 'go-netdrift') {
                 $settings.load_balancing = 'round-robin'
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
             }
             $settings | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $config
-            if ($Name -eq 'netdrift') {
+            if ($Name -ne 'go-netdrift') {
                 # As users run it: the module in pwsh, the proxy in that process.
                 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
                 $script = "Import-Module '$($Setup.ModuleManifest)'; Start-NetDriftProxy -Config '$config' -Wait"
@@ -110,7 +117,7 @@ function Start-Contender {
                 $process = Start-BenchProcess -FilePath $Setup.GoNetDrift -ArgumentList @('-config', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
             }
             Wait-PortOpen $port $Name 60
-            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -eq 'netdrift') }
+            return @{ Name = $Name; Port = $port; Process = $process; User = $Setup.ClientUser; Password = $Setup.ClientPassword; Plain = ($Name -ne 'go-netdrift') }
         }
         default { throw "Unknown contender '$Name'." }
     }

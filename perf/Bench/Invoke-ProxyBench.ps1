@@ -11,6 +11,7 @@
       haproxy     HAProxy 2.6, TCP mode, round-robin over the upstreams (pure L4);
       squid       Squid 5.7, Basic auth, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift through the module in pwsh, as users run it;
+      netdrift-https the same NetDrift over three https:// upstreams (TLS to each, tls_ca_file);
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo).
     Rounds interleave the contenders (the order rotates); medians go to perf/results/latest.md
     with ratios to HAProxy and Squid, and every sample to perf/results/latest.json.
@@ -30,7 +31,7 @@ param(
     [long] $SingleStreamBytes = 2GB,
     [long] $MultiStreamBytes = 256MB,
     [int] $IdleTunnels = 10000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-https'),
     # A Go NetDrift binary (restyler/netdrift built with `go build ./cmd/proxy`), measured beside.
     [string] $GoNetDrift
 )
@@ -105,6 +106,18 @@ try {
             $LoadGen, 'upstreams', '--count', '1', '--user', $setup.UpstreamUser, '--password', $setup.UpstreamPassword)
     }
     $setup.UpstreamPorts = @($upstreams | ForEach-Object { [int]((Read-BenchLine $_ '^LISTENING \d+' -What 'an upstream') -split ' ')[1] })
+    # The same faulty proxies inside TLS, for netdrift-https: "LISTENING <port> CA <pem>".
+    if ($Contenders -contains 'netdrift-https') {
+        $tlsUpstreams = foreach ($i in 1..3) {
+            Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $workDir "tls-upstream$i.log") -ArgumentList @(
+                $LoadGen, 'upstreams', '--count', '1', '--user', $setup.UpstreamUser, '--password', $setup.UpstreamPassword, '--protocol', 'https')
+        }
+        $upstreams += $tlsUpstreams
+        $setup.TlsUpstreams = @($tlsUpstreams | ForEach-Object {
+            $words = (Read-BenchLine $_ '^LISTENING \d+ CA ' -What 'a TLS upstream') -split ' '
+            @{ Port = [int]$words[1]; Ca = $words[3] }
+        })
+    }
     $target = "127.0.0.1:$originPort"
     Write-Host "origin :$originPort, upstreams :$($setup.UpstreamPorts -join ', :'); idle tunnels per contender: $idleCount (descriptor limit $fileLimit)"
 
@@ -160,6 +173,7 @@ $descriptions = @(
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
     "idle: $idleCount tunnels opened and held; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. The count is the requested $IdleTunnels capped by this machine's descriptor limit ($fileLimit per process: two sockets per tunnel in the front).",
+    'netdrift-https: the netdrift contender with its three upstreams behind TLS (https:// URLs, each verified through its certificate as tls_ca_file): the cost of TLS to the upstream, same clients, same run.',
     'direct: the client speaks to one upstream itself (no front process, so no CPU or RSS figure). Upstreams: NetDrift faulty proxies with no fault and Basic auth, one process each; origin: NetDrift.TestOrigin.'
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
