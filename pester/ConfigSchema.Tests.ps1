@@ -51,6 +51,10 @@ Describe 'configs/netdrift.schema.json' {
   "allowed_ports": [ 443 ], "metrics_endpoint": "/m", "expose_upstream": true, "logging": { "level": "Debug", "format": "json" } }
 "@ }
         @{ Case = 'no upstream_proxies'; Valid = $false; Json = '{ "retries": 1 }' }
+        @{ Case = 'upstream_sources instead of upstream_proxies'; Valid = $true; Json = '{ "upstream_sources": [ { "path": "p.txt", "refresh_seconds": 5, "tag": "b", "weight": 2 }, { "url": "http://127.0.0.1:8000/list.txt" } ] }' }
+        @{ Case = 'a source with both path and url'; Valid = $false; Json = '{ "upstream_sources": [ { "path": "p.txt", "url": "http://127.0.0.1:8000/l" } ] }' }
+        @{ Case = 'a source refreshed more than once a second'; Valid = $false; Json = '{ "upstream_sources": [ { "path": "p.txt", "refresh_seconds": 0.5 } ] }' }
+        @{ Case = 'a source with an ftp URL'; Valid = $false; Json = '{ "upstream_sources": [ { "url": "ftp://127.0.0.1/l" } ] }' }
         @{ Case = 'an unknown top-level field'; Valid = $false; Json = "{ `"upstream_proxies`": [ $upstream ], `"retires`": 1 }" }
         @{ Case = 'an unknown upstream field'; Valid = $false; Json = '{ "upstream_proxies": [ { "url": "http://127.0.0.1:1", "wieght": 1 } ] }' }
         @{ Case = 'a negative weight'; Valid = $false; Json = '{ "upstream_proxies": [ { "url": "http://127.0.0.1:1", "weight": -1 } ] }' }

@@ -37,4 +37,10 @@ public static class EngineDefaults
     /// be a way to make NetDrift read uploads for nobody.
     /// </summary>
     public const int MaxUnforwardedBodyBytes = 64 * 1024;
+
+    /// <summary>How long one read of an upstream source (a file or a URL) may take: a hung provider must not hold its refresh forever.</summary>
+    public static readonly TimeSpan SourceFetchTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest upstream list read (about 10,000 lines of URLs): a wrong URL serving a big file is refused, not buffered.</summary>
+    public const int MaxSourceBytes = 1024 * 1024;
 }

@@ -96,6 +96,7 @@ public static class ConfigDiff
         Setting("server.proxy_protocol.trusted", string.Join(" ", old.Server.ProxyProtocol.Trusted), string.Join(" ", @new.Server.ProxyProtocol.Trusted),
             "applies to new connections");
         changes.AddRange(UpstreamTlsDiff.Listener(old.Server.Tls, @new.Server.Tls));
+        Setting("upstream_sources", string.Join(" ", old.UpstreamSources.Select(Describe)), string.Join(" ", @new.UpstreamSources.Select(Describe)), "re-read now");
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
         Setting("retries", old.Retries, @new.Retries);
@@ -121,6 +122,9 @@ public static class ConfigDiff
         Setting("logging.level", old.Logging.Level, @new.Logging.Level);
         Setting("logging.format", old.Logging.Format, @new.Logging.Format, "takes effect at the next start");
     }
+
+    private static string Describe(UpstreamSourceConfig source) => string.Create(CultureInfo.InvariantCulture,
+        $"{source.Location}[every {source.Refresh.TotalSeconds:0.###}s, weight {source.Weight}{(source.Tag.Length > 0 ? ", tag " + source.Tag : "")}]");
 
     internal static void Note<T>(List<string> details, string name, T before, T after)
     {

@@ -28,7 +28,8 @@ public static class ConfigLoader
         {
             throw new ConfigException(path, [new ConfigError("(file)", null, $"cannot be read: {e.Message}")]);
         }
-        return Parse(bytes, path);
+        // Paths in a config file are its folder's, wherever the proxy runs from.
+        return UpstreamSourceReader.RelativeTo(Parse(bytes, path), Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     public static NetDriftConfig Parse(string json, string? source = null) => Parse(Encoding.UTF8.GetBytes(json), source);
@@ -116,11 +117,11 @@ public static class ConfigLoader
         {
             config = config with { Authentication = ReadAuthentication(auth, sink) };
         }
-        if (!root.Has("upstream_proxies"))
+        if (!root.Has("upstream_proxies") && !root.Has("upstream_sources"))
         {
-            sink.Add("upstream_proxies", "is required: the list of upstream proxies to balance over");
+            sink.Add("upstream_proxies", "is required (unless upstream_sources lists them): the list of upstream proxies to balance over");
         }
-        config = config with { UpstreamProxies = ReadUpstreams(root, sink) };
+        config = config with { UpstreamProxies = ReadUpstreams(root, sink), UpstreamSources = UpstreamSourceReader.Read(root, sink) };
         // The Go program treated 0 as "use the default"; keep that meaning.
         var upstreamTimeout = root.Seconds("upstream_timeout", config.UpstreamTimeout, min: 0, max: 3600);
         config = config with { UpstreamTimeout = upstreamTimeout == TimeSpan.Zero ? config.UpstreamTimeout : upstreamTimeout };

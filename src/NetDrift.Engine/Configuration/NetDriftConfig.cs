@@ -9,6 +9,8 @@ public sealed record NetDriftConfig
     public ServerConfig Server { get; init; } = new();
     public AuthenticationConfig Authentication { get; init; } = new();
     public IReadOnlyList<UpstreamConfig> UpstreamProxies { get; init; } = [];
+    /// <summary>Lists of upstreams maintained elsewhere (files, URLs), joined to <see cref="UpstreamProxies"/>.</summary>
+    public IReadOnlyList<UpstreamSourceConfig> UpstreamSources { get; init; } = [];
     /// <summary>Bounds the dial to an upstream and the wait for its answer (Go default: 5 s).</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public HealthCheckConfig HealthCheck { get; init; } = new();

@@ -2,6 +2,7 @@ using NetDrift.Engine.Configuration;
 using NetDrift.Engine.Health;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sources;
 using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Server;
@@ -12,7 +13,7 @@ namespace NetDrift.Engine.Server;
 /// reloads from the file (the start parameters applied again) and the file watcher.
 /// </summary>
 internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, ProxyListener listener, HealthChecker healthChecks,
-    LogLevelSwitch logLevel, VerifiedLogins verifiedLogins, ConfigOverrides overrides, string? configPath)
+    LogLevelSwitch logLevel, VerifiedLogins verifiedLogins, ConfigOverrides overrides, string? configPath, SourcedUpstreams sourced)
 {
     private readonly object _lock = new();
     private ConfigFileWatcher? _watcher;
@@ -30,14 +31,34 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
         path ??= configPath ?? throw new InvalidOperationException(
             $"Proxy '{proxy.Name}' was not started from a config file; give the path of one.");
         var loaded = await ConfigSource.LoadAsync(path, overrides, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ConfigChange> changes;
         try
         {
-            return Apply(loaded.GetConfigOrThrow());
+            changes = Apply(loaded.GetConfigOrThrow());
         }
         catch (ConfigException e)
         {
             RecordFailure(e.Message);
             throw;
+        }
+        // A reload re-reads the sources too.
+        return [.. changes, .. await RefreshSourcesAsync(cancellationToken).ConfigureAwait(false)];
+    }
+
+    /// <summary>Reads every upstream source now and applies the lists that changed; returns the upstream changes.</summary>
+    public async Task<IReadOnlyList<ConfigChange>> RefreshSourcesAsync(CancellationToken cancellationToken)
+    {
+        await sourced.Sources.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        // Also a list a timer's refresh read but has not applied yet: the caller sees it in the pool on return.
+        return sourced.HasUnapplied ? ApplySources() : [];
+    }
+
+    /// <summary>Applies the sources' current lists to the pool through the one pool diff (removed ones drain).</summary>
+    public IReadOnlyList<ConfigChange> ApplySources()
+    {
+        lock (_lock)
+        {
+            return sourced.ApplyRefreshed(pool, proxy.TryFinishDraining, proxy.Logger);
         }
     }
 
@@ -52,7 +73,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
             {
                 listener.Rebind(config.Server.ListenAddress);
             }
-            var removed = pool.Apply(config);
+            var removed = pool.Apply(sourced.For(config));
             proxy.ReplaceSettings(new ProxySettings(config, verifiedLogins, proxy.Settings.Policy));
             healthChecks.Apply(config.HealthCheck);
             logLevel.Set(config.Logging.Level);

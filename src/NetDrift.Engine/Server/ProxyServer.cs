@@ -8,6 +8,7 @@ using NetDrift.Engine.Health;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Metrics;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sources;
 using NetDrift.Engine.Stats;
 using NetDrift.Engine.Upstreams;
 
@@ -34,6 +35,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ProxyListener _listener;
     private readonly Timer _sweeper;
     private readonly LiveReconfiguration _reconfiguration;
+    private readonly SourcedUpstreams _sourced;
     private int _state = (int)ProxyState.Running;
 
     private ProxyServer(string name, NetDriftConfig config, string? configPath, ILoggerFactory? loggerFactory, TimeProvider timeProvider, Random? random,
@@ -46,7 +48,8 @@ public sealed class ProxyServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? LoggerFactoryBuilder.Create(config.Logging, _logLevel);
         var logger = _loggerFactory.CreateLogger("NetDrift.Proxy");
         _passiveHealth = new PassiveHealth(name, this, logger);
-        _pool = new LivePool(config.UpstreamProxies, timeProvider, logger);
+        _sourced = UpstreamSourceStartup.LoadFirst(config, timeProvider, logger);
+        _pool = new LivePool(_sourced.For(config), timeProvider, logger);
         _context = new ProxyContext(name, new ProxySettings(config, VerifiedLogins), _pool,
             new ProxyCounters(timeProvider), logger, timeProvider, new UpstreamConnectors(), new AuthFailureThrottle(),
             new UpstreamSelector(logger, random ?? Random.Shared), _passiveHealth, timeProvider.GetUtcNow(),
@@ -63,7 +66,9 @@ public sealed class ProxyServer : IAsyncDisposable
         TlsLog.InsecureUpstreams(logger, config);
         HealthChecks = new HealthChecker(_context);
         HealthChecks.Apply(config.HealthCheck);
-        _reconfiguration = new LiveReconfiguration(_context, _pool, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath);
+        _reconfiguration = new LiveReconfiguration(_context, _pool, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath, _sourced);
+        _sourced.Sources.Changed = () => _reconfiguration.ApplySources();
+        _sourced.Sources.StartTimers();
     }
 
     /// <summary>Binds and starts serving. Throws <see cref="SocketException"/> when the address is taken.</summary>
@@ -121,6 +126,13 @@ public sealed class ProxyServer : IAsyncDisposable
 
     /// <summary>The last failed reload's error; cleared by a successful one.</summary>
     public string? LastReloadError => _reconfiguration.LastReloadError;
+
+    /// <summary>One entry per upstream source that failed to load or parse; its last good list stays in the pool.</summary>
+    public IReadOnlyList<SourceError> SourceErrors => _sourced.Sources.Errors;
+
+    /// <summary>Reads every upstream source now and applies the lists that changed (Update-NetDriftConfig); returns the upstream changes.</summary>
+    public Task<IReadOnlyList<ConfigChange>> RefreshSourcesAsync(CancellationToken cancellationToken = default) =>
+        _reconfiguration.RefreshSourcesAsync(cancellationToken);
 
     /// <summary>The start parameters this proxy applies to every config it reloads.</summary>
     public ConfigOverrides Overrides => _reconfiguration.Overrides;
@@ -180,6 +192,7 @@ public sealed class ProxyServer : IAsyncDisposable
             return;
         }
         _reconfiguration.StopWatching();
+        _sourced.Dispose();
         await ShutdownDelay.WaitAsync(shutdownDelay, cancellationToken).ConfigureAwait(false);
         await HealthChecks.StopAsync().ConfigureAwait(false);
         _listener.Close();

@@ -97,14 +97,17 @@ internal sealed class LivePool
     /// (open tunnels keep their socket), new ones join, missing ones start draining. Returns the
     /// ones that started draining, for <see cref="TryFinishDraining"/> once the config is applied.
     /// </summary>
-    public List<Upstream> Apply(NetDriftConfig config)
+    public List<Upstream> Apply(NetDriftConfig config) => Apply(config.UpstreamProxies);
+
+    /// <summary>Makes the pool hold exactly <paramref name="upstreams"/>: see <see cref="Apply(NetDriftConfig)"/>.</summary>
+    public List<Upstream> Apply(IReadOnlyList<UpstreamConfig> upstreams)
     {
         var removed = new List<Upstream>();
         lock (_writeLock)
         {
             var pool = Current;
-            var next = new List<Upstream>(config.UpstreamProxies.Count);
-            foreach (var upstreamConfig in config.UpstreamProxies)
+            var next = new List<Upstream>(upstreams.Count);
+            foreach (var upstreamConfig in upstreams)
             {
                 var existing = pool.Find(upstreamConfig.Name);
                 if (existing is not null)

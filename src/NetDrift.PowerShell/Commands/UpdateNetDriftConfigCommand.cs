@@ -56,6 +56,11 @@ public sealed class UpdateNetDriftConfigCommand : PSCmdlet
             {
                 WriteObject(ConfigChange.From(server.Name, change, applied: true));
             }
+            // Sources are re-read at once, not at their next refresh.
+            foreach (var change in server.RefreshSourcesAsync().GetAwaiter().GetResult())
+            {
+                WriteObject(ConfigChange.From(server.Name, change, applied: true));
+            }
         }
         catch (ConfigException e)
         {

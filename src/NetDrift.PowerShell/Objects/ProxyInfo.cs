@@ -34,6 +34,8 @@ public sealed class ProxyInfo
     public bool WatchingConfig => Server.IsWatchingConfig;
     public DateTimeOffset? LastReloadAt => Server.LastReloadAt;
     public string? LastReloadError => Server.LastReloadError;
+    /// <summary>One entry per upstream source that failed to load or parse (Source, Error, At, Line); empty when all loaded.</summary>
+    public IReadOnlyList<Engine.Sources.SourceError> SourceErrors => Server.SourceErrors;
 
     /// <summary>The engine object behind this proxy.</summary>
     public ProxyServer Engine => Server;

@@ -116,6 +116,7 @@ public sealed class ConfigDiffTests
     [InlineData(""" "allowed_ports": [ 443 ], """, "allowed_ports")]
     [InlineData(""" "server": { "proxy_protocol": { "trusted": [ "10.0.0.0/8" ] } }, """, "server.proxy_protocol.trusted")]
     [InlineData(""" "health_check": { "endpoints": [ "http://example.test/" ] }, """, "health_check.endpoints")]
+    [InlineData(""" "upstream_sources": [ { "path": "/lists/p.txt" } ], """, "upstream_sources")]
     public void ListSettings_WhenChanged_AreReported(string field, string path)
     {
         var change = Assert.Single(ConfigDiff.Compute(Base(), Parse(field + Upstreams)));
