@@ -9,14 +9,23 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal static class AccessEntries
 {
-    /// <summary>Until the TLS listener and SOCKS5 clients name theirs: the client spoke HTTP to NetDrift.</summary>
     public const string Http = "Http";
+
+    public const string Https = "Https";
 
     public const string Socks5 = "Socks5";
 
+    /// <summary>What the client spoke to NetDrift, as the log names it (constants: no allocation per line).</summary>
+    public static string ProtocolOf(ClientConnection connection) => connection.Protocol switch
+    {
+        Connections.ConnectionProtocol.Https => Https,
+        Connections.ConnectionProtocol.Socks5 => Socks5,
+        _ => Http,
+    };
+
     public static AccessExchange? Begin(ProxyContext proxy, ClientConnection connection, ClientIdentity identity, RequestHead request) =>
         proxy.AccessLog.IsOn
-            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), UserOf(proxy, identity), Http,
+            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), UserOf(proxy, identity), ProtocolOf(connection),
                 request.IsConnect ? AccessKind.Tunnel : AccessKind.Request, request.Method, TargetOf(request))
             : null;
 
@@ -34,7 +43,7 @@ internal static class AccessEntries
             return;
         }
         proxy.AccessLog.Write(new AccessRecord(proxy.Time.GetUtcNow(), Math.Max(0, Environment.TickCount64 - connection.AcceptedAt),
-            connection.RemoteAddress.ToString(), user, Http, AccessKind.Refusal, request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request),
+            connection.RemoteAddress.ToString(), user, ProtocolOf(connection), AccessKind.Refusal, request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request),
             status, Upstream: null, Attempts: 0, BytesSent: 0, BytesReceived: 0, cause));
     }
 
