@@ -244,6 +244,54 @@ public sealed class TlsListenerTests : IDisposable
         Assert.Contains("server.tls.certificate", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task TlsClient_ShownAsHttps_InConnectionsAndTheAccessLog()
+    {
+        var (certificate, key, issued) = WriteCertificate();
+        var log = Path.Combine(_dir, "access.log");
+        await using var upstream = TestUpstreamProxy.Start(UpstreamBehavior.Tunnel);
+        await using var target = TcpTargetServer.StartEcho();
+        await using var proxy = Start(TestProxies.Upstream(upstream.Url), TlsSection(certificate, key),
+            $$""" "access_log": { "path": {{System.Text.Json.JsonSerializer.Serialize(log)}}, "format": "json" }, """);
+
+        var (tls, _) = await ConnectTlsAsync(proxy.Port, issued);
+        await using (tls)
+        {
+            await tls.WriteAsync(Encoding.ASCII.GetBytes(ProxyClient.ConnectRequest(target.Port)));
+            Assert.StartsWith("HTTP/1.1 200", await ReadHeadAsync(tls), StringComparison.Ordinal);
+            Assert.Equal(NetDrift.Engine.Connections.ConnectionProtocol.Https, Assert.Single(proxy.GetConnections()).Protocol);
+        }
+
+        string? line = null;
+        for (var i = 0; i < 200 && string.IsNullOrEmpty(line); i++)
+        {
+            line = File.Exists(log) ? File.ReadAllText(log).Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() : null;
+            if (string.IsNullOrEmpty(line))
+            {
+                await Task.Delay(25);
+            }
+        }
+        Assert.NotNull(line);
+        Assert.Equal("Https", System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("protocol").GetString());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Socks5_OnTlsListener_RefusedUnlessAllowed()
+    {
+        var (certificate, key, _) = WriteCertificate();
+        await using var strict = Start(TestProxies.Upstream("http://127.0.0.1:9"), TlsSection(certificate, key));
+        await using var lenient = Start(TestProxies.Upstream("http://127.0.0.1:9"), TlsSection(certificate, key, allowPlaintext: true));
+        byte[] greeting = [0x05, 0x01, 0x00];
+
+        using var refused = await Loopback.ConnectAsync(strict.Port);
+        await Loopback.SendAllAsync(refused, greeting);
+        using var served = await Loopback.ConnectAsync(lenient.Port);
+        await Loopback.SendAllAsync(served, greeting);
+
+        Assert.Empty((await Loopback.ReadToEndAsync(refused)).Data);
+        Assert.Equal(new byte[] { 0x05, 0x00 }, await Loopback.ReadExactlyAsync(served, 2));
+    }
+
     [Theory]
     [InlineData(0x16, "Tls")]
     [InlineData(0x05, "Socks5")]
