@@ -100,7 +100,7 @@ function Start-Contender {
             Wait-PortOpen $port 'Squid'
             return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = $true }
         }
-        { $_ -like 'netdrift*' -or $_ -eq 'go-netdrift' } {
+        { ($_ -like 'netdrift*' -and $_ -ne 'netdrift-pair') -or $_ -eq 'go-netdrift' } {
             # netdrift-accesslog: the same NetDrift writing a Squid access log to a file, to measure its cost side by side.
             # netdrift-routes: NetDrift with 200 routes that never fit the bench target, so every
             # tunnel is matched against all of them before it uses the whole pool.
@@ -133,6 +133,7 @@ function Start-Contender {
                 $settings.logging = [ordered]@{ level = 'Warning' }
                 $settings.limits = [ordered]@{ max_connections = $Setup.MaxConnections; idle_timeout_seconds = 600 }
                 $settings.health_check = [ordered]@{ enabled = $false }
+                if ($Setup['TrustBalancer']) { $settings.server.proxy_protocol = [ordered]@{ trusted = @('127.0.0.1/32') } }
                 if ($routes) {
                     $settings.routes = @(for ($i = 0; $i -lt 200; $i++) {
                         $match = switch ($i % 4) {
@@ -169,6 +170,30 @@ function Start-Contender {
             Wait-PortOpen $port $Name 60
             return @{ Name = $Name; Port = $port; Process = $process; User = $clientUser; Password = $clientPassword; Plain = ($Name -ne 'go-netdrift' -and -not $routes); TunnelOnly = $routes }
         }
+        'netdrift-pair' {
+            # Issue 18's deployment on one machine: deploy/haproxy.cfg (send-proxy-v2, /healthz
+            # checks) in front of two NetDrift instances that trust it. On 2 cores it cannot beat one
+            # NetDrift: the case shows what the extra hop costs.
+            $instances = @(for ($i = 1; $i -le 2; $i++) {
+                $instanceSetup = $Setup.Clone()
+                $instanceSetup.WorkDir = Join-Path $dir "instance$i"
+                $instanceSetup.TrustBalancer = $true
+                Start-Contender -Name 'netdrift' -Setup $instanceSetup -Upstreams $Upstreams -Auth:$Auth
+            })
+            try {
+                $port = Get-FreePort
+                $shipped = Get-Content -LiteralPath (Join-Path (Split-Path $Setup.UnitPath) 'haproxy.cfg') -Raw
+                $servers = ($instances | ForEach-Object -Begin { $n = 0 } -Process { $n++; "    server netdrift$n 127.0.0.1:$($_.Port) port $($_.Port)" }) -join "`n"
+                $config = Join-Path $dir 'haproxy.cfg'
+                (($shipped -replace '(?m)^\s*server netdrift\d+ .*\r?\n?', '' -replace '(?m)^(\s*)bind :3128', "`$1bind 127.0.0.1:$port" -replace '(?m)^\s*log stdout.*$', '').TrimEnd() + "`n" + $servers + "`n") |
+                    Set-Content -LiteralPath $config
+                $process = Start-BenchProcess -FilePath (Get-Command haproxy).Source -ArgumentList @('-db', '-f', $config) -LogPath $log -DrainOutput -WorkingDirectory $dir
+                Wait-PortOpen $port 'HAProxy in front of two NetDrift instances'
+            }
+            catch { $instances | ForEach-Object { Stop-Contender $_ }; throw }
+            return @{ Name = $Name; Port = $port; Process = $process; Instances = $instances; User = $clientUser; Password = $clientPassword; Plain = $true
+                CpuPids = @($process.Id) + @($instances | ForEach-Object { $_.Process.Id }) }
+        }
         default { throw "Unknown contender '$Name'." }
     }
 }
@@ -178,6 +203,7 @@ function Test-ContenderAuth([string] $Name) { $Name -notin 'direct', 'haproxy' }
 
 function Stop-Contender([hashtable] $Contender) {
     Stop-BenchProcess $Contender.Process
+    foreach ($instance in @($Contender['Instances'])) { if ($instance) { Stop-Contender $instance } }
 }
 
 Export-ModuleMember -Function Start-Contender, Stop-Contender, Get-FreePort, Wait-PortOpen, Test-ContenderAuth

@@ -16,6 +16,7 @@
       squid       Squid 5.7, the upstreams as round-robin cache_peer parents, never_direct;
       netdrift    NetDrift as deploy/netdrift.service launches it (the same pwsh arguments and
                   Environment=, the module found on PSModulePath);
+      netdrift-pair  deploy/haproxy.cfg in front of two NetDrift instances (issue 18's deployment, one machine);
       netdrift-accesslog  the same, writing a Squid-format access log to a file (its cost, side by side);
       netdrift-https the same NetDrift over its own three https:// upstreams (TLS to each, tls_ca_file);
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo);
@@ -44,7 +45,7 @@ param(
     [int] $IdleTunnels = 2000,
     # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
     [int] $MaxIdleTunnels = 50000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https', 'netdrift-pair'),
     # Which case groups run: idle, rate (tunnel and plain), stream.
     [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
     [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),
@@ -116,7 +117,8 @@ function Invoke-LoadGen([string[]] $Arguments) {
 # --cpu-pids (the front) and --rig-pids (origin and upstreams) for the load generator.
 function Get-CpuPids([hashtable] $Contender, [hashtable] $Upstreams) {
     $rig = @(@($origin.Id) + @($Upstreams.Processes | ForEach-Object Id)) -join ','
-    $front = if ($Contender.Process) { @('--cpu-pids', "$($Contender.Process.Id)") } else { @() }
+    # A front of several processes (netdrift-pair: HAProxy and two instances) is their sum.
+    $front = if ($Contender['CpuPids']) { @('--cpu-pids', ($Contender.CpuPids -join ',')) } elseif ($Contender.Process) { @('--cpu-pids', "$($Contender.Process.Id)") } else { @() }
     $front + @('--rig-pids', $rig)
 }
 
@@ -173,7 +175,7 @@ try {
                     Write-Host "  $Scenario$suffix $shown"
                 }
                 # Each group on a fresh front: an idle figure is the growth of a process that held nothing before.
-                $groups = @(if ('idle' -in $Cases -and $name -notin 'direct', 'netdrift-routes', 'netdrift-accesslog') { $idleCases.Keys }) +
+                $groups = @(if ('idle' -in $Cases -and $name -notin 'direct', 'netdrift-routes', 'netdrift-accesslog', 'netdrift-pair') { $idleCases.Keys }) +
                     @(if ('rate' -in $Cases) { 'rate' }) + @(if ('stream' -in $Cases) { 'stream' })
                 foreach ($group in $groups) {
                     Write-Host "round $round/${Rounds}: $name, auth $authMode, $group" -ForegroundColor Cyan
@@ -186,7 +188,7 @@ try {
                             $null = Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', '2', '--duration', '1', '--warmup', '0'))
                             & $record $group (Measure-IdleTunnels $contender $originPort $idleCases[$group])
                         }
-                        elseif ($contender.TunnelOnly) {
+                        elseif ($contender['TunnelOnly']) {
                             if ($group -eq 'rate') { & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu)) }
                         }
                         elseif ($group -eq 'rate') {
@@ -240,6 +242,7 @@ $descriptions = @(
     "-auth: the same case with client Basic auth on (NetDrift, Squid, the Go NetDrift; HAProxy in TCP mode and direct cannot check it).",
     "CPU s: front / rig (origin + upstreams) / load generator / others (the rest of the machine's busy time: other work on a shared machine), from /proc over the measured window. **bound** flags a case where the machine was busy (≥ 85% of $([Environment]::ProcessorCount) cores) and the front was not the largest user: its figure says less about the front than about what shared the cores.",
     "Upstreams: three Debian tinyproxy processes (rate and idle cases) or three NetDrift.LoadGen splice upstreams (stream cases, where tinyproxy copies at ~120 MB/s); the direct row is the rig's own ceiling. NetDrift runs as deploy/netdrift.service launches it (same pwsh arguments and Environment=).",
+    'netdrift-pair: HAProxy with deploy/haproxy.cfg (send-proxy-v2, /healthz checks) in front of two NetDrift instances that trust it; front CPU is the three processes together. On 2 cores two instances cannot be faster than one: the case measures the extra hop.',
     'netdrift-routes: NetDrift with 200 routes (hosts, suffixes, networks, ports) none of which fits the target, so each tunnel is matched against all 200; tunnel rate only.',
     'netdrift-https: the netdrift contender over three NetDrift.LoadGen upstreams inside TLS (https:// URLs, each verified through its certificate as tls_ca_file): the cost of TLS to the upstream; in the rate and idle cases its upstreams differ from the others'' (tinyproxy there).'
 )

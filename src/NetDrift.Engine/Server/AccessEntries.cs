@@ -36,14 +36,21 @@ internal static class AccessEntries
             : null;
 
     /// <summary>A refusal by NetDrift itself: <paramref name="cause"/> names why (a RejectionCause, or NoCredentials / WrongCredentials).</summary>
-    public static void Refused(ProxyContext proxy, ClientConnection connection, int status, string cause, RequestHead? request = null, string? user = null)
+    public static void Refused(ProxyContext proxy, ClientConnection connection, int status, string cause, RequestHead? request = null, string? user = null) =>
+        Refused(proxy, connection, status, cause, ProtocolOf(connection), request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request), user);
+
+    /// <summary>A refused SOCKS5 connection: CONNECT to <paramref name="authority"/>, or to none when it was refused before its request.</summary>
+    public static void RefusedSocks5(ProxyContext proxy, ClientConnection connection, int status, string cause, string? authority, string? user = null) =>
+        Refused(proxy, connection, status, cause, Socks5, authority is null ? "NONE" : "CONNECT", authority ?? NoRequestTarget(cause), user);
+
+    private static void Refused(ProxyContext proxy, ClientConnection connection, int status, string cause, string protocol, string method, string target, string? user)
     {
         if (!proxy.AccessLog.IsOn)
         {
             return;
         }
         proxy.AccessLog.Write(new AccessRecord(proxy.Time.GetUtcNow(), Math.Max(0, Environment.TickCount64 - connection.AcceptedAt),
-            connection.RemoteAddress.ToString(), user, ProtocolOf(connection), AccessKind.Refusal, request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request),
+            connection.RemoteAddress.ToString(), user, protocol, AccessKind.Refusal, method, target,
             status, Upstream: null, Attempts: 0, BytesSent: 0, BytesReceived: 0, cause));
     }
 

@@ -93,6 +93,15 @@ internal sealed class ClientConnection
         User = user;
     }
 
+    /// <summary>A SOCKS5 CONNECT passed the checks: the connection carries a tunnel to <paramref name="authority"/> (host:port).</summary>
+    public void BeginTunnel(string authority, string? user)
+    {
+        Upstream = null;
+        Kind = ConnectionKind.Tunnel;
+        Target = authority;
+        User = user;
+    }
+
     public void AttachTunnel(TunnelActivity tunnel, Upstream upstream)
     {
         Upstream = upstream;

@@ -32,7 +32,7 @@ internal sealed class ClientConnectionHandler
         _admin = admin;
         _logins = new LoginChecker(proxy);
         _gate = new RequestGate(proxy);
-        _socks5 = new Socks5ClientHandler(proxy, _connect, _logins);
+        _socks5 = new Socks5ClientHandler(proxy, _connect, _logins, _gate);
     }
 
     /// <summary>

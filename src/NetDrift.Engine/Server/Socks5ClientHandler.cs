@@ -1,8 +1,11 @@
 using System.Net.Sockets;
+using NetDrift.Engine.Configuration;
+using NetDrift.Engine.Connections;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Logging;
 using NetDrift.Engine.Net;
 using NetDrift.Engine.Security;
+using NetDrift.Engine.Sessions;
 using NetDrift.Engine.Stats;
 
 namespace NetDrift.Engine.Server;
@@ -10,7 +13,8 @@ namespace NetDrift.Engine.Server;
 /// <summary>
 /// A SOCKS5 client on the proxy port (CONTRACT §8): greeting, the one method the config allows
 /// (username/password against the same users and throttle when authentication is on, else none),
-/// then a CONNECT that goes through the same attempts as an HTTP CONNECT; refusals as reply codes.
+/// then a CONNECT that passes the same port policy, routes and user limits (<see cref="RequestGate"/>)
+/// and goes through the same attempts as an HTTP CONNECT; refusals as reply codes, each with its access-log line.
 /// Greeting, login and request together must arrive within the header timeout, counted from accept.
 /// </summary>
 internal sealed class Socks5ClientHandler
@@ -22,12 +26,14 @@ internal sealed class Socks5ClientHandler
     private readonly ProxyContext _proxy;
     private readonly ConnectForwarder _connect;
     private readonly LoginChecker _logins;
+    private readonly RequestGate _gate;
 
-    public Socks5ClientHandler(ProxyContext proxy, ConnectForwarder connect, LoginChecker logins)
+    public Socks5ClientHandler(ProxyContext proxy, ConnectForwarder connect, LoginChecker logins, RequestGate gate)
     {
         _proxy = proxy;
         _connect = connect;
         _logins = logins;
+        _gate = gate;
     }
 
     /// <summary>True when the client's first byte asks for SOCKS5.</summary>
@@ -38,6 +44,7 @@ internal sealed class Socks5ClientHandler
     {
         var settings = _proxy.Settings;
         var remote = connection.RemoteAddress.ToString();
+        connection.Protocol = ConnectionProtocol.Socks5;
         if (!settings.Config.Server.Socks5)
         {
             _proxy.Counters.Reject(RejectionCause.Malformed);
@@ -47,6 +54,7 @@ internal sealed class Socks5ClientHandler
         }
         Socks5Request request;
         ClientIdentity identity;
+        UserConfig? login;
         using (var due = CancellationTokenSource.CreateLinkedTokenSource(_proxy.StoppingToken))
         {
             due.CancelAfter(headerTimeLeft);
@@ -63,7 +71,7 @@ internal sealed class Socks5ClientHandler
                 {
                     return;
                 }
-                identity = identified.Value;
+                (identity, login) = identified.Value;
                 var (requestStatus, parsed) = await Socks5Reader.ReadAsync<Socks5Request>(input, Socks5Wire.TryParseRequest, expectSoon: true, due.Token).ConfigureAwait(false);
                 if (requestStatus != Socks5ReadStatus.Complete)
                 {
@@ -85,24 +93,33 @@ internal sealed class Socks5ClientHandler
 
         if (request.Command != Socks5Wire.CommandConnect)
         {
-            await RefuseAsync(connection, Socks5ReplyCode.CommandNotSupported, $"SOCKS5 command 0x{request.Command:x2} not supported").ConfigureAwait(false);
+            await RefuseAsync(connection, Socks5ReplyCode.CommandNotSupported, $"SOCKS5 command 0x{request.Command:x2} not supported", RejectionCause.Malformed, request, identity).ConfigureAwait(false);
             return;
         }
+        connection.BeginTunnel(request.Authority, UserOf(identity));
         if (settings.AllowedPorts is { } allowed && !allowed.Contains(request.Port))
         {
             _proxy.Counters.Reject(RejectionCause.PortNotAllowed);
-            await RefuseAsync(connection, Socks5ReplyCode.NotAllowed, $"port {request.Port} not allowed").ConfigureAwait(false);
+            await RefuseAsync(connection, Socks5ReplyCode.NotAllowed, $"port {request.Port} not allowed", RejectionCause.PortNotAllowed, request, identity).ConfigureAwait(false);
+            return;
+        }
+        // Routes (deny → 0x02) and the user's limits (→ 0x02); the lease holds the user's connection slot.
+        if (await _gate.PassAsync(connection, request, identity, login, settings).ConfigureAwait(false) is not var (routed, lease))
+        {
             return;
         }
         // Bytes sent right behind the request (an eager TLS ClientHello) belong to the tunnel.
         var leftover = input.Buffered.ToArray();
         input.Dispose();
         ProxyLog.Socks5Request(_proxy.Logger, remote, request.Authority);
-        await _connect.ForwardAsync(connection, request.Authority, leftover, identity, Socks5TunnelAnswer.Instance).ConfigureAwait(false);
+        using (lease)
+        {
+            await _connect.ForwardAsync(connection, request.Authority, leftover, routed, Socks5TunnelAnswer.Instance).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The method, and the login when it is username/password: the client's identity, or null once refused and closed.</summary>
-    private async Task<ClientIdentity?> NegotiateAsync(ClientConnection connection, SocketInput input, ProxySettings settings, Socks5Greeting greeting, CancellationToken due)
+    private async Task<(ClientIdentity Identity, UserConfig? User)?> NegotiateAsync(ClientConnection connection, SocketInput input, ProxySettings settings, Socks5Greeting greeting, CancellationToken due)
     {
         var client = connection.Socket;
         var remote = connection.RemoteAddress;
@@ -114,7 +131,7 @@ internal sealed class Socks5ClientHandler
                 return null;
             }
             await client.SendAsync(ChoseNoAuth, SocketFlags.None, due).ConfigureAwait(false);
-            return new ClientIdentity(remote.ToString(), null);
+            return (new ClientIdentity(remote.ToString(), null), null);
         }
         if (!greeting.OffersUserPass)
         {
@@ -128,21 +145,24 @@ internal sealed class Socks5ClientHandler
             await MalformedAsync(connection, status, "login").ConfigureAwait(false);
             return null;
         }
-        // The same users, throttle and failure count as Proxy-Authorization: one login path.
-        var header = new BasicCredentials(login.User, login.Password).ToHeaderValue();
+        // The same users, throttle, failure count and session suffix as Proxy-Authorization: one login path.
+        var (name, session) = SessionLogin.SplitName(settings.Config.Sessions, settings.Config.Authentication.Users, login.User);
+        var header = new BasicCredentials(name, login.Password).ToHeaderValue();
         if (await _logins.CheckAsync(settings, remote, header).ConfigureAwait(false) is not { } user)
         {
             ProxyLog.Refused(_proxy.Logger, remote.ToString(), 407, "SOCKS5 wrong credentials");
+            AccessEntries.RefusedSocks5(_proxy, connection, 407, "WrongCredentials", null);
             await SocketAnswer.AnswerAndCloseAsync(client, Socks5Wire.UserPassStatus(accepted: false)).ConfigureAwait(false);
             return null;
         }
         await client.SendAsync(Socks5Wire.UserPassStatus(accepted: true), SocketFlags.None, due).ConfigureAwait(false);
-        return new ClientIdentity(user.Username, user.Tag);
+        return (new ClientIdentity(user.Username, user.Tag, Session: session), user);
     }
 
     private async Task NoMethodAsync(ClientConnection connection, string reason)
     {
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 407, reason);
+        AccessEntries.RefusedSocks5(_proxy, connection, 407, "NoAcceptableMethod", null);
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, NoAcceptableMethod).ConfigureAwait(false);
     }
 
@@ -156,6 +176,7 @@ internal sealed class Socks5ClientHandler
         }
         _proxy.Counters.Reject(RejectionCause.Malformed);
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 400, $"malformed SOCKS5 {what}");
+        AccessEntries.RefusedSocks5(_proxy, connection, 400, nameof(RejectionCause.Malformed), null);
         if (reply is { } code)
         {
             await SocketAnswer.AnswerAndCloseAsync(connection.Socket, Socks5Wire.Reply(code)).ConfigureAwait(false);
@@ -166,9 +187,13 @@ internal sealed class Socks5ClientHandler
         }
     }
 
-    private async Task RefuseAsync(ClientConnection connection, byte code, string reason)
+    private async Task RefuseAsync(ClientConnection connection, byte code, string reason, RejectionCause cause, Socks5Request request, ClientIdentity identity)
     {
-        ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), code == Socks5ReplyCode.NotAllowed ? 403 : 400, reason);
+        var status = code == Socks5ReplyCode.NotAllowed ? 403 : 400;
+        ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), status, reason);
+        AccessEntries.RefusedSocks5(_proxy, connection, status, cause.ToString(), request.Authority, UserOf(identity));
         await SocketAnswer.AnswerAndCloseAsync(connection.Socket, Socks5Wire.Reply(code)).ConfigureAwait(false);
     }
+
+    private string? UserOf(ClientIdentity identity) => _proxy.Settings.AuthRequired ? identity.Key : null;
 }

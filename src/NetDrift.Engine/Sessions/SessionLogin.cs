@@ -27,13 +27,24 @@ internal static class SessionLogin
         {
             return (header, null);
         }
-        var at = offered.UserName.LastIndexOf(sessions.Separator, StringComparison.Ordinal);
-        var session = at < 0 ? "" : offered.UserName[(at + sessions.Separator.Length)..];
-        if (at <= 0 || session.Length is 0 or > MaxSessionIdLength || IsConfiguredName(users, offered.UserName))
+        var (name, session) = SplitName(sessions, users, offered.UserName);
+        return session is null ? (header, null) : (new BasicCredentials(name, offered.Password).ToHeaderValue(), session);
+    }
+
+    /// <summary>A plain login name (a SOCKS5 username, RFC 1929): the name to check and the session it named, or the name unchanged and null.</summary>
+    public static (string Name, string? Session) SplitName(SessionsConfig sessions, IReadOnlyList<UserConfig> users, string name)
+    {
+        if (!sessions.Enabled)
         {
-            return (header, null);
+            return (name, null);
         }
-        return (new BasicCredentials(offered.UserName[..at], offered.Password).ToHeaderValue(), session);
+        var at = name.LastIndexOf(sessions.Separator, StringComparison.Ordinal);
+        var session = at < 0 ? "" : name[(at + sessions.Separator.Length)..];
+        if (at <= 0 || session.Length is 0 or > MaxSessionIdLength || IsConfiguredName(users, name))
+        {
+            return (name, null);
+        }
+        return (name[..at], session);
     }
 
     /// <summary>The username's session, else the X-NetDrift-Session header's; null while sessions are disabled (the header is not even looked up).</summary>

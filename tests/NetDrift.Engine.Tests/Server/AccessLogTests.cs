@@ -25,12 +25,12 @@ public sealed class AccessLogTests : IAsyncDisposable
 
     private string LogPath(string name = "access.log") => Path.Combine(_folder, name);
 
-    private static string Section(string path, string format = "json") =>
+    internal static string Section(string path, string format = "json") =>
         $$""" "access_log": { "path": {{JsonSerializer.Serialize(path)}}, "format": "{{format}}" }, """;
 
     private static string Auth => $$""" "authentication": { "enabled": true, "users": [ { "username": "alice", "password": "{{Password}}" } ] }, """;
 
-    private static async Task<string[]> WaitForLinesAsync(string path, int count)
+    internal static async Task<string[]> WaitForLinesAsync(string path, int count)
     {
         for (var i = 0; i < 200; i++)
         {
@@ -48,7 +48,7 @@ public sealed class AccessLogTests : IAsyncDisposable
         throw new TimeoutException($"{path} never held {count} line(s)");
     }
 
-    private static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement;
+    internal static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement;
 
     [Fact(Timeout = 15_000)]
     public async Task Tunnel_WhenItEnds_OneLineWithUserUpstreamAttemptsAndBytesBothWays()

@@ -14,6 +14,8 @@ public sealed class SessionLoginTests
         var (header, session) = SessionLogin.Split(config ?? On, Users, new BasicCredentials(name, "secret").ToHeaderValue());
         Assert.True(BasicCredentials.TryParse(header, out var login));
         Assert.Equal("secret", login.Password);
+        // A SOCKS5 username (RFC 1929, no header) splits the same way.
+        Assert.Equal((login.UserName, session), SessionLogin.SplitName(config ?? On, Users, name));
         return (login.UserName, session);
     }
 
