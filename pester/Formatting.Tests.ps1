@@ -39,6 +39,24 @@ BeforeAll {
         ConvertTo-Json -Depth 4 | Set-Content -Path $config
     $changes = @(Update-NetDriftConfig -Proxy 'fmt-reload')
 
+    # A user with a session, for UserInfo and SessionInfo; an open tunnel, for ConnectionInfo.
+    $usersConfig = Join-Path $TestDrive 'users.json'
+    @{
+        upstream_proxies = @(@{ url = $fast.Url; name = 'a' })
+        authentication   = @{ enabled = $true; users = @(@{ username = 'alice'; password = 'fmt-pw'; requests_per_minute = 1000 }) }
+        sessions         = @{ enabled = $true }
+        logging          = @{ level = 'None' }
+    } | ConvertTo-Json -Depth 5 | Set-Content -Path $usersConfig
+    $usersProxy = Start-NetDriftProxy -Name 'fmt-users' -Config $usersConfig -Listen 127.0.0.1:0
+    # A tunnel held open as alice-session-s1: the session, the user's counts and the open connection.
+    $held = [Net.Sockets.TcpClient]::new('127.0.0.1', $usersProxy.Port)
+    $login = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes('alice-session-s1:fmt-pw'))
+    $connect = [Text.Encoding]::ASCII.GetBytes("CONNECT $($usersProxy.Listen) HTTP/1.1`r`nHost: $($usersProxy.Listen)`r`nProxy-Authorization: Basic $login`r`n`r`n")
+    $held.GetStream().Write($connect, 0, $connect.Length)
+    $held.GetStream().ReadTimeout = 10000
+    $answer = [byte[]]::new(256)
+    $null = $held.GetStream().Read($answer, 0, $answer.Length)
+
     # One live instance of each output type, for rendering.
     $samples = @{
         'NetDrift.ProxyInfo'       = $proxy
@@ -47,6 +65,9 @@ BeforeAll {
         'NetDrift.FaultyProxyInfo' = @(Get-FaultyProxy -Name 'fmt-*')
         'NetDrift.TunnelResult'    = $tunnels
         'NetDrift.ConfigChange'    = $changes
+        'NetDrift.UserInfo'        = @(Get-NetDriftUser -Proxy 'fmt-users')
+        'NetDrift.SessionInfo'     = @(Get-NetDriftSession -Proxy 'fmt-users')
+        'NetDrift.ConnectionInfo'  = @(Get-NetDriftConnection -Proxy 'fmt-users')
     }
 
     function Get-View([string] $TypeName, [type] $Control) {
@@ -56,6 +77,7 @@ BeforeAll {
 }
 
 AfterAll {
+    if ($held) { $held.Dispose() }
     Get-NetDriftProxy -Name 'fmt*' | Stop-NetDriftProxy -DrainTimeout 0:0:1
     Stop-FaultyProxy -Name 'fmt-*'
 }

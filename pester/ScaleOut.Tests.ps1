@@ -131,7 +131,7 @@ Describe 'Two NetDrift instances behind HAProxy' {
         $load = [ScaleOutLoad]::new()
         $stop = [Threading.CancellationTokenSource]::new()
         $running = $load.RunAsync('127.0.0.1', $ports.front, '127.0.0.2', $users, $password,
-            "$($origin.Url)/bytes/2048", "$($tlsOrigin.Url)/bytes/2048", 4, 3000, [TimeSpan]::FromSeconds(150), $stop.Token)
+            "$($origin.Url)/bytes/2048", "$($tlsOrigin.Url)/bytes/2048", 4, 20000, [TimeSpan]::FromSeconds(150), $stop.Token)
         try {
             # A tunnel held open from 127.0.0.3: the instance serving it lists that client, not HAProxy.
             $held = [Net.Sockets.TcpClient]::new([Net.IPEndPoint]::new([Net.IPAddress]::Parse('127.0.0.3'), 0))
@@ -159,7 +159,7 @@ Describe 'Two NetDrift instances behind HAProxy' {
             $servedBeforeStop = $load.Plain + $load.Tunnels
             Stop-Instance $one | Should -Be 0 -Because 'SIGTERM drains and exits cleanly'
             $script:again = Start-Instance 'so-one' $ports.one
-            Wait-Until -Timeout 40 -Because 'the restarted instance takes traffic again' {
+            Wait-Until -Timeout 60 -Because "the restarted instance takes traffic again (load so far: $($load.Plain + $load.Tunnels), $($load.Failures.Count) failed)" {
                 [long]"$((Read-Dump $again).Served)" -ge 10
             }
         }
