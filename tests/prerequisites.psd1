@@ -12,7 +12,7 @@
         @{
             Name   = 'curl'
             UsedBy = @('pester/AccessLog.Tests.ps1', 'pester/Connections.Tests.ps1', 'pester/DrainBehindBalancer.Tests.ps1', 'pester/Metrics.Tests.ps1', 'pester/NetDriftProxy.Tests.ps1',
-                'pester/PlainHttp.Tests.ps1', 'pester/ScaleOut.Tests.ps1', 'pester/Sessions.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1')
+                'pester/PlainHttp.Tests.ps1', 'pester/ScaleOut.Tests.ps1', 'pester/Sessions.Tests.ps1', 'pester/Socks5.Tests.ps1', 'pester/Stats.Tests.ps1', 'pester/TestOrigin.Tests.ps1', 'pester/Tls.Tests.ps1')
         }
         @{ Name = 'wget'; UsedBy = @('pester/RealClients.Tests.ps1') }
         @{ Name = 'goaccess'; UsedBy = @('pester/AccessLog.Tests.ps1') }
@@ -23,11 +23,12 @@
         @{ Name = 'chromium'; UsedBy = @('pester/StatsPage.Tests.ps1') }
         @{ Name = 'tmux'; UsedBy = @('pester/Watch.Tests.ps1') }
         @{ Name = 'util-linux'; Commands = @('prlimit'); UsedBy = @('pester/Lifecycle.Tests.ps1') }
+        @{ Name = 'stunnel4'; UsedBy = @('pester/Tls.Tests.ps1') }
         @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/Deploy.Tests.ps1', 'pester/ProxyProtocol.Tests.ps1', 'pester/ScaleOut.Tests.ps1') }
         @{ Name = 'systemd'; Commands = @('systemd-analyze'); UsedBy = @('pester/Deploy.Tests.ps1') }
         # Bench and Fuzz run with the network: their scripts install these themselves.
         @{ Name = 'squid'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
-        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
+        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/Tls.Tests.ps1') }
         @{ Name = 'afl++'; Commands = @('afl-fuzz'); UsedBy = @('tests/NetDrift.Fuzz/Invoke-Fuzz.ps1') }
     )
 }

@@ -23,7 +23,7 @@ function Wait-PortOpen([int] $Port, [string] $What, [double] $Seconds = 30) {
 }
 
 # NetDrift contenders that differ only in their config, not in their build or environment.
-$script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog', 'netdrift-routes')
+$script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https')
 
 function Start-Contender {
     <#
@@ -31,7 +31,8 @@ function Start-Contender {
         Starts one contender in front of the upstreams; returns its description.
     .PARAMETER Setup
         ClientUser/ClientPassword, WorkDir, MaxConnections, FileLimit, UnitPath (deploy/netdrift.service),
-        ModuleDir (a folder holding the NetDrift module folder), GoNetDrift, Variants (name -> @{ ModuleDir; Environment }).
+        ModuleDir (a folder holding the NetDrift module folder), GoNetDrift, Variants (name -> @{ ModuleDir; Environment }),
+        TlsUpstreams (Start-BenchUpstreams -Kind netdrift-https: Ports, Cas) for netdrift-https.
     .PARAMETER Upstreams
         What Start-BenchUpstreams returned: Ports, User, Password.
     #>
@@ -103,13 +104,21 @@ function Start-Contender {
             # netdrift-accesslog: the same NetDrift writing a Squid access log to a file, to measure its cost side by side.
             # netdrift-routes: NetDrift with 200 routes that never fit the bench target, so every
             # tunnel is matched against all of them before it uses the whole pool.
+            # netdrift-https: the same NetDrift over its own three https:// upstreams (TLS to each, tls_ca_file).
             $routes = $Name -eq 'netdrift-routes'
             $port = Get-FreePort
             $config = Join-Path $dir 'netdrift.json'
-            $upstreamList = @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
-                $credentials = if ($Upstreams.User) { "$($Upstreams.User):$($Upstreams.Password)@" } else { '' }
-                [ordered]@{ url = "http://${credentials}127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
-            })
+            $upstreamList = if ($Name -eq 'netdrift-https') {
+                @(for ($i = 0; $i -lt $Setup.TlsUpstreams.Ports.Count; $i++) {
+                    [ordered]@{ url = "https://127.0.0.1:$($Setup.TlsUpstreams.Ports[$i])"; enabled = $true; weight = 1; tls_ca_file = $Setup.TlsUpstreams.Cas[$i] }
+                })
+            }
+            else {
+                @(for ($i = 0; $i -lt $Setup.UpstreamPorts.Count; $i++) {
+                    $credentials = if ($Upstreams.User) { "$($Upstreams.User):$($Upstreams.Password)@" } else { '' }
+                    [ordered]@{ url = "http://${credentials}127.0.0.1:$($Setup.UpstreamPorts[$i])"; enabled = $true; weight = 1 }
+                })
+            }
             # The Go program's own config format, which NetDrift reads as it is; NetDrift gets its
             # limits raised to the benchmark's scale.
             $settings = [ordered]@{

@@ -6,6 +6,8 @@
 #              the fronts' stream rates (~120 MB/s against ~420 MB/s for one stream here).
 #   netdrift   NetDrift.LoadGen upstreams (the engine's FaultyProxy, no fault, splice): the stream
 #              cases, where tinyproxy would be the bottleneck.
+#   netdrift-https  the same inside TLS (--protocol https), each with its own CA file: the
+#              netdrift-https contender's own upstreams.
 # Every case's report shows the rig's CPU next to the front's, and the direct row the rig's ceiling.
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'BenchProcesses.psm1')
@@ -14,11 +16,11 @@ Import-Module (Join-Path $PSScriptRoot 'BenchContenders.psm1')
 function Start-BenchUpstreams {
     <#
     .SYNOPSIS
-        Starts three upstreams of a kind; returns @{ Kind; Ports; Processes; User; Password }
-        (User/Password null when the upstreams take no auth).
+        Starts three upstreams of a kind; returns @{ Kind; Ports; Cas; Processes; User; Password }
+        (User/Password null when the upstreams take no auth; Cas the PEM files of netdrift-https ones).
     #>
     param(
-        [Parameter(Mandatory)] [ValidateSet('tinyproxy', 'netdrift')] [string] $Kind,
+        [Parameter(Mandatory)] [ValidateSet('tinyproxy', 'netdrift', 'netdrift-https')] [string] $Kind,
         [Parameter(Mandatory)] [string] $WorkDir,
         [Parameter(Mandatory)] [string] $LoadGen,
         [Parameter(Mandatory)] [int] $MaxClients,
@@ -27,6 +29,7 @@ function Start-BenchUpstreams {
     $dotnet = (Get-Command dotnet).Source
     $processes = @()
     $ports = @()
+    $cas = @()
     foreach ($i in 1..$Count) {
         if ($Kind -eq 'tinyproxy') {
             $port = Get-FreePort
@@ -42,13 +45,17 @@ function Start-BenchUpstreams {
             $ports += $port
         }
         else {
-            $process = Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $WorkDir "upstream$i.log") -ArgumentList @(
-                $LoadGen, 'upstreams', '--count', '1')
-            $ports += [int]((Read-BenchLine $process '^LISTENING \d+' -What 'an upstream') -split ' ')[1]
+            $tls = $Kind -eq 'netdrift-https'
+            $process = Start-BenchProcess -FilePath $dotnet -LogPath (Join-Path $WorkDir "$Kind-upstream$i.log") -ArgumentList (@(
+                $LoadGen, 'upstreams', '--count', '1') + $(if ($tls) { @('--protocol', 'https') } else { @() }))
+            # "LISTENING <port>", and for TLS " CA <pem>".
+            $words = (Read-BenchLine $process $(if ($tls) { '^LISTENING \d+ CA ' } else { '^LISTENING \d+' }) -What 'an upstream') -split ' '
+            $ports += [int]$words[1]
+            if ($tls) { $cas += $words[3] }
             $processes += $process
         }
     }
-    @{ Kind = $Kind; Ports = $ports; Processes = $processes; User = $null; Password = $null }
+    @{ Kind = $Kind; Ports = $ports; Cas = $cas; Processes = $processes; User = $null; Password = $null }
 }
 
 function Stop-BenchUpstreams([hashtable] $Upstreams) {

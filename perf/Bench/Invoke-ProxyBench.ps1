@@ -18,6 +18,7 @@
                   Environment=, the module found on PSModulePath);
       netdrift-pair  deploy/haproxy.cfg in front of two NetDrift instances (issue 18's deployment, one machine);
       netdrift-accesslog  the same, writing a Squid-format access log to a file (its cost, side by side);
+      netdrift-https the same NetDrift over its own three https:// upstreams (TLS to each, tls_ca_file);
       go-netdrift the Go program it began as (only with -GoNetDrift: a binary built outside the repo);
       any name in -Variants: NetDrift with another build of the module or another environment,
                   for an A/B of one lever in the same run.
@@ -44,7 +45,7 @@ param(
     [int] $IdleTunnels = 2000,
     # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
     [int] $MaxIdleTunnels = 50000,
-    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-pair'),
+    [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https', 'netdrift-pair'),
     # Which case groups run: idle, rate (tunnel and plain), stream.
     [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
     [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),
@@ -154,6 +155,8 @@ try {
     $upstreamArgs = @{ WorkDir = $workDir; LoadGen = $LoadGen; MaxClients = $idleAtLimit + 1000 }
     $rateUpstreams = Start-BenchUpstreams -Kind tinyproxy @upstreamArgs
     $streamUpstreams = Start-BenchUpstreams -Kind netdrift @upstreamArgs
+    # netdrift-https's own upstreams: the stream kind inside TLS, each trusted through its CA file.
+    $setup.TlsUpstreams = if ($Contenders -contains 'netdrift-https') { Start-BenchUpstreams -Kind netdrift-https @upstreamArgs }
     $target = "127.0.0.1:$originPort"
     Write-Host "origin :$originPort, tinyproxy :$($rateUpstreams.Ports -join ', :'), stream upstreams :$($streamUpstreams.Ports -join ', :'); idle tunnels: $($idleCases.Values -join ' and ') (descriptor limit $fileLimit)"
 
@@ -219,6 +222,7 @@ try {
 finally {
     Stop-BenchUpstreams $rateUpstreams
     Stop-BenchUpstreams $streamUpstreams
+    Stop-BenchUpstreams $setup['TlsUpstreams']
     Stop-BenchProcess $origin
 }
 
@@ -239,7 +243,8 @@ $descriptions = @(
     "CPU s: front / rig (origin + upstreams) / load generator / others (the rest of the machine's busy time: other work on a shared machine), from /proc over the measured window. **bound** flags a case where the machine was busy (≥ 85% of $([Environment]::ProcessorCount) cores) and the front was not the largest user: its figure says less about the front than about what shared the cores.",
     "Upstreams: three Debian tinyproxy processes (rate and idle cases) or three NetDrift.LoadGen splice upstreams (stream cases, where tinyproxy copies at ~120 MB/s); the direct row is the rig's own ceiling. NetDrift runs as deploy/netdrift.service launches it (same pwsh arguments and Environment=).",
     'netdrift-pair: HAProxy with deploy/haproxy.cfg (send-proxy-v2, /healthz checks) in front of two NetDrift instances that trust it; front CPU is the three processes together. On 2 cores two instances cannot be faster than one: the case measures the extra hop.',
-    'netdrift-routes: NetDrift with 200 routes (hosts, suffixes, networks, ports) none of which fits the target, so each tunnel is matched against all 200; tunnel rate only.'
+    'netdrift-routes: NetDrift with 200 routes (hosts, suffixes, networks, ports) none of which fits the target, so each tunnel is matched against all 200; tunnel rate only.',
+    'netdrift-https: the netdrift contender over three NetDrift.LoadGen upstreams inside TLS (https:// URLs, each verified through its certificate as tls_ca_file): the cost of TLS to the upstream; in the rate and idle cases its upstreams differ from the others'' (tinyproxy there).'
 )
 $report = @(Format-BenchReport -Medians $medians -Contenders $Contenders -Run $run -Descriptions $descriptions) + @(Format-BenchTargets @(Test-BenchTargets $medians))
 $null = New-Item -ItemType Directory -Path $ResultsDir -Force

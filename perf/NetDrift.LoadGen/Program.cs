@@ -1,7 +1,7 @@
 // NetDrift.LoadGen: the load generator and upstream host of the proxy benchmark
 // (perf/Bench/Invoke-ProxyBench.ps1); the origin is tests/NetDrift.TestOrigin. Loopback only. Modes:
 //
-//   upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>]
+//   upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>] [--protocol http|https]
 //              n healthy NetDrift FaultyProxy upstreams (Basic auth when a user is given).
 //   tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
 //              [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]

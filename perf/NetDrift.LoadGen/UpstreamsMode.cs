@@ -5,7 +5,9 @@ namespace NetDrift.LoadGen;
 /// <summary>
 /// <c>upstreams --count n</c>: n healthy upstream proxies, the engine's own <see cref="FaultyProxy"/>
 /// with no fault (Basic auth when a user is given; CONNECT and absolute-form plain HTTP), each on
-/// 127.0.0.1, in this one process. Serves until stdin EOF or SIGTERM.
+/// 127.0.0.1, in this one process. <c>--protocol https</c>: TLS proxies (<c>https://</c> upstreams),
+/// each self-signed certificate's PEM file named after its port on the LISTENING line
+/// (<c>LISTENING 4000 CA /tmp/….pem</c>). Serves until stdin EOF or SIGTERM.
 /// </summary>
 internal static class UpstreamsMode
 {
@@ -15,7 +17,12 @@ internal static class UpstreamsMode
         var portBase = options.Int32("port-base", 0, 0, 65535);
         var user = options.Optional("user");
         var password = options.Optional("password");
+        var protocol = options.Optional("protocol") ?? "http";
         options.RejectUnknown();
+        if (protocol is not ("http" or "https"))
+        {
+            throw new UsageException($"Option --protocol must be http or https, got '{protocol}'.");
+        }
         if ((user is null) != (password is null))
         {
             throw new UsageException("Options --user and --password go together.");
@@ -24,7 +31,11 @@ internal static class UpstreamsMode
         {
             throw new UsageException("Option --port-base leaves no room for --count ports.");
         }
-        var settings = new FaultyProxyOptions { Fault = FaultType.None, UserName = user, Password = password };
+        var settings = new FaultyProxyOptions
+        {
+            Fault = FaultType.None, UserName = user, Password = password,
+            Protocol = protocol == "https" ? FaultyProxyProtocol.Https : FaultyProxyProtocol.Http,
+        };
         try
         {
             settings.Validate();
@@ -43,7 +54,8 @@ internal static class UpstreamsMode
                 // The three-argument Start logs nowhere: stdout belongs to the runner.
                 proxies.Add(FaultyProxy.Start($"upstream-{i + 1}", settings, portBase == 0 ? 0 : portBase + i));
             }
-            Console.Out.WriteLine($"LISTENING {string.Join(' ', proxies.Select(p => p.Port))}");
+            var certificates = proxies.Where(p => p.CertificatePath is not null).Select(p => $" CA {p.CertificatePath}");
+            Console.Out.WriteLine($"LISTENING {string.Join(' ', proxies.Select(p => p.Port))}{string.Concat(certificates)}");
             Console.Out.Flush();
             await stop.Stopped;
         }

@@ -6,7 +6,7 @@ internal static class Usage
     public const string Text =
         """
         usage: NetDrift.LoadGen <mode> [--option value]...
-          upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>]
+          upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>] [--protocol http|https]
           tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
                      [--max <N>] [--warmup <s, default 1>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
           plain      --proxy <h:p> [--user <u> --password <p>] --url http://127.0.0.1:<port>/hello --keepalive on|off

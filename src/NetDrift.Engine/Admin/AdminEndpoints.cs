@@ -32,7 +32,7 @@ internal sealed class AdminEndpoints
         _logins = new LoginChecker(proxy);
     }
 
-    public async Task HandleAsync(Socket socket, IPAddress remote, RequestHead request, SocketInput input)
+    public async Task HandleAsync(Transport socket, IPAddress remote, RequestHead request, SocketInput input)
     {
         if (!await CheckBodyAsync(socket, remote, request, input).ConfigureAwait(false))
         {
@@ -47,7 +47,7 @@ internal sealed class AdminEndpoints
         }
         if (path == "/healthz")
         {
-            var answer = _isDraining(socket) ? "draining\n"
+            var answer = _isDraining(socket.Socket) ? "draining\n"
                 : _proxy.Pool.All.Any(u => u.IsSelectable && u.Health != UpstreamHealth.Unhealthy) ? "ok\n"
                 : "no healthy upstream\n";
             await AnswerAsync(socket, answer == "ok\n" ? 200 : 503, "text/plain; charset=utf-8",
@@ -89,7 +89,7 @@ internal sealed class AdminEndpoints
     /// chunked body is a 400 (RFC 9112 §7.1) wherever it is sent, never a 404 or 405 as though the
     /// request were fine. False when the request was refused or the client is gone.
     /// </summary>
-    private async Task<bool> CheckBodyAsync(Socket socket, IPAddress remote, RequestHead request, SocketInput input)
+    private async Task<bool> CheckBodyAsync(Transport socket, IPAddress remote, RequestHead request, SocketInput input)
     {
         var framing = BodyFraming.ForRequest(request.Headers);
         if (framing == BodyFraming.Empty)
@@ -120,7 +120,7 @@ internal sealed class AdminEndpoints
     }
 
     /// <summary>A complete response with a body, then close (admin requests are one per connection).</summary>
-    internal static Task AnswerAsync(Socket socket, int status, string contentType, byte[] body, bool headOnly)
+    internal static Task AnswerAsync(Transport socket, int status, string contentType, byte[] body, bool headOnly)
     {
         var reason = status switch { 200 => "OK", 503 => "Service Unavailable", _ => ReasonPhrases.For(status) };
         var head = Encoding.ASCII.GetBytes(

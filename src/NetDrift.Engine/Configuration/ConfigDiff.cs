@@ -41,6 +41,7 @@ public static class ConfigDiff
             Note(details, "enabled", previous.Enabled, upstream.Enabled);
             Note(details, "tag", previous.Tag, upstream.Tag);
             Note(details, "note", previous.Note, upstream.Note);
+            UpstreamTlsDiff.Note(details, previous, upstream);
             if (details.Count > 0)
             {
                 changes.Add(new(ConfigChangeKind.Changed, ConfigChangeScope.Upstream, upstream.Name, string.Join("; ", details)));
@@ -107,6 +108,7 @@ public static class ConfigDiff
         Setting("server.socks5", old.Server.Socks5, @new.Server.Socks5, "applies to new connections");
         Setting("server.proxy_protocol.trusted", string.Join(" ", old.Server.ProxyProtocol.Trusted), string.Join(" ", @new.Server.ProxyProtocol.Trusted),
             "applies to new connections");
+        changes.AddRange(UpstreamTlsDiff.Listener(old.Server.Tls, @new.Server.Tls));
         Setting("upstream_sources", string.Join(" ", old.UpstreamSources.Select(Describe)), string.Join(" ", @new.UpstreamSources.Select(Describe)), "re-read now");
         Setting("upstream_timeout", old.UpstreamTimeout, @new.UpstreamTimeout);
         Setting("load_balancing", old.LoadBalancing, @new.LoadBalancing);
@@ -146,7 +148,7 @@ public static class ConfigDiff
     private static string Describe(UpstreamSourceConfig source) => string.Create(CultureInfo.InvariantCulture,
         $"{source.Location}[every {source.Refresh.TotalSeconds:0.###}s, weight {source.Weight}{(source.Tag.Length > 0 ? ", tag " + source.Tag : "")}]");
 
-    private static void Note<T>(List<string> details, string name, T before, T after)
+    internal static void Note<T>(List<string> details, string name, T before, T after)
     {
         if (!EqualityComparer<T>.Default.Equals(before, after))
         {
@@ -154,7 +156,7 @@ public static class ConfigDiff
         }
     }
 
-    private static string Show<T>(T value) => value switch
+    internal static string Show<T>(T value) => value switch
     {
         TimeSpan t => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s",
         string s when s.Length == 0 => "(none)",

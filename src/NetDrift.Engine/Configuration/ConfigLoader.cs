@@ -29,14 +29,16 @@ public static class ConfigLoader
             throw new ConfigException(path, [new ConfigError("(file)", null, $"cannot be read: {e.Message}")]);
         }
         // Paths in a config file are its folder's, wherever the proxy runs from.
-        return AccessLogConfig.ResolveAgainst(UpstreamSourceReader.RelativeTo(Parse(bytes, path), Path.GetDirectoryName(Path.GetFullPath(path))!), path);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return AccessLogConfig.ResolveAgainst(UpstreamSourceReader.RelativeTo(Parse(bytes, path, folder), folder), path);
     }
 
     public static NetDriftConfig Parse(string json, string? source = null) => Parse(Encoding.UTF8.GetBytes(json), source);
 
-    public static NetDriftConfig Parse(byte[] utf8Json, string? source = null)
+    /// <param name="folder">Where relative file paths (tls_ca_file, server.tls) are taken from; null: the current directory.</param>
+    public static NetDriftConfig Parse(byte[] utf8Json, string? source = null, string? folder = null)
     {
-        var errors = Validate(utf8Json, out var config);
+        var errors = Validate(utf8Json, out var config, folder);
         if (errors.Count > 0)
         {
             throw new ConfigException(source, errors);
@@ -45,7 +47,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Every problem in the JSON; the config when there are none.</summary>
-    public static IReadOnlyList<ConfigError> Validate(byte[] utf8Json, out NetDriftConfig? config)
+    public static IReadOnlyList<ConfigError> Validate(byte[] utf8Json, out NetDriftConfig? config, string? folder = null)
     {
         config = null;
         // Windows PowerShell's Set-Content -Encoding UTF8 and Notepad write a BOM; the JSON reader refuses it.
@@ -66,7 +68,7 @@ public static class ConfigLoader
         using (document)
         {
             var lines = JsonLineMap.Build(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            var sink = new ConfigErrorSink(lines);
+            var sink = new ConfigErrorSink(lines) { Folder = folder };
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 sink.Add("(root)", "must be a JSON object");
@@ -203,6 +205,10 @@ public static class ConfigLoader
         {
             result = result with { ProxyProtocol = ReadProxyProtocol(proxyProtocol, sink) };
         }
+        if (server.Object("tls") is { } tls)
+        {
+            result = result with { Tls = ListenerTlsFields.Read(tls, sink) };
+        }
         server.ReportUnknownFields();
         return result;
     }
@@ -318,6 +324,7 @@ public static class ConfigLoader
             var weight = reader.Int("weight", 1, min: 0, max: UpstreamConfig.MaxWeight);
             var tag = reader.String("tag", "")!;
             var note = reader.String("note", "")!;
+            var tls = UpstreamTlsFields.Read(reader, sink);
             reader.ReportUnknownFields();
             if (url is null)
             {
@@ -348,6 +355,7 @@ public static class ConfigLoader
             upstreams.Add(new UpstreamConfig
             {
                 Url = address!, Name = upstreamName, Enabled = enabled, Weight = weight, Tag = tag, Note = note,
+                TlsCaFile = tls.CaFile, TlsCa = tls.Ca, TlsServerName = tls.ServerName, TlsInsecure = tls.Insecure,
             });
         }
         return upstreams;

@@ -46,6 +46,8 @@ public sealed record ServerConfig
     public ProxyProtocolConfig ProxyProtocol { get; init; } = new();
     /// <summary>SOCKS5 clients on the proxy port (first byte 0x05); false refuses them.</summary>
     public bool Socks5 { get; init; } = true;
+    /// <summary>TLS on the listener (CONTRACT §8); null: plaintext only.</summary>
+    public ListenerTlsConfig? Tls { get; init; }
 }
 
 /// <summary>
@@ -121,6 +123,12 @@ public sealed record UpstreamConfig
     public int Weight { get; init; } = 1;
     public string Tag { get; init; } = "";
     public string Note { get; init; } = "";
+    /// <summary>TLS to an <c>https://</c> upstream (CONTRACT §8): a PEM bundle trusted instead of the system store.</summary>
+    public string? TlsCaFile { get; init; }
+    /// <summary>The certificates of <see cref="TlsCaFile"/>, read at load: the only roots trusted for this upstream.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TlsCa { get; init; }
+    public string? TlsServerName { get; init; }
+    public bool TlsInsecure { get; init; }
 
     /// <summary>In rotation: enabled with a positive weight.</summary>
     public bool InRotation => Enabled && Weight > 0;

@@ -142,7 +142,7 @@ public sealed class UpstreamAddress
         if (!rest.Contains(':') || (rest.StartsWith('[') && rest.EndsWith(']')))
         {
             host = rest.Trim('[', ']');
-            port = scheme.StartsWith("socks5", StringComparison.Ordinal) ? 1080 : 80;
+            port = scheme.StartsWith("socks5", StringComparison.Ordinal) ? 1080 : scheme == "https" ? 443 : 80;
         }
         else if (!HeadParser.TryParseAuthority(rest, out host, out port))
         {

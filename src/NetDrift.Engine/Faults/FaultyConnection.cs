@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Tls;
 
 namespace NetDrift.Engine.Faults;
 
@@ -18,13 +20,18 @@ internal sealed class FaultyConnection
     private readonly FaultDice _dice;
     private readonly string _remote;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly X509Certificate2? _certificate;
     private Socket? _upstream;
     private int _aborted;
 
-    public FaultyConnection(long id, Socket client, FaultyProxyOptions options, FaultDice dice, ILogger logger, string proxyName, CancellationToken stopping)
+    /// <param name="certificate">Speak TLS with it (an Https faulty proxy); null for plain HTTP.</param>
+    public FaultyConnection(long id, Socket client, FaultyProxyOptions options, FaultDice dice, ILogger logger, string proxyName, CancellationToken stopping,
+        X509Certificate2? certificate = null)
     {
         Id = id;
         Client = client;
+        ClientTransport = client;
+        _certificate = certificate;
         Options = options;
         _dice = dice;
         Logger = logger;
@@ -36,6 +43,9 @@ internal sealed class FaultyConnection
     public long Id { get; }
 
     public Socket Client { get; }
+
+    /// <summary>How bytes move to the client: the socket, or TLS over it once an Https proxy's handshake is done.</summary>
+    public Transport ClientTransport { get; private set; }
 
     public FaultyProxyOptions Options { get; }
 
@@ -93,10 +103,11 @@ internal sealed class FaultyConnection
             return;
         }
         Client.Dispose();
+        ClientTransport.Tls?.Dispose();
         Interlocked.Exchange(ref _upstream, null)?.Dispose();
     }
 
-    public Task AnswerAndCloseAsync(byte[] answer) => SocketAnswer.AnswerAndCloseAsync(Client, answer);
+    public Task AnswerAndCloseAsync(byte[] answer) => SocketAnswer.AnswerAndCloseAsync(ClientTransport, answer);
 
     private async Task<string> HandleAsync()
     {
@@ -118,10 +129,19 @@ internal sealed class FaultyConnection
         {
             return await FaultySocks5Session.RunAsync(this, fault, HeadTimeout, DelayAsync, Reset, _dice.Garbage).ConfigureAwait(false);
         }
+        if (_certificate is not null)
+        {
+            var tls = await TlsServerHandshake.AcceptAsync(Client, _certificate, ReadOnlyMemory<byte>.Empty, HeadTimeout, Stopping).ConfigureAwait(false);
+            if (tls is null)
+            {
+                return "TLS handshake failed";
+            }
+            ClientTransport = new Transport(Client, tls);
+        }
 
         RequestHead? request;
         byte[] leftover;
-        using (var received = new SocketInput(Client))
+        using (var received = new SocketInput(ClientTransport))
         {
             var (status, headLength) = await received.ReadHeadAsync(MaxHeadBytes, HeadTimeout, Stopping, expectSoon: true).ConfigureAwait(false);
             if (fault == FaultType.Reset)

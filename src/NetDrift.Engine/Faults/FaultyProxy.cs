@@ -37,17 +37,26 @@ public sealed class FaultyProxy : IAsyncDisposable
         _logger = logger;
         _dice = new FaultDice(random);
         Protocol = options.Protocol;
+        if (Protocol == FaultyProxyProtocol.Https)
+        {
+            (Certificate, CertificatePath) = FaultyProxyCertificate.Create(name);
+        }
         Url = UrlFor(Protocol switch { FaultyProxyProtocol.Socks5 => "socks5", FaultyProxyProtocol.Https => "https", _ => "http" }, endPoint.Address, endPoint.Port);
     }
 
     public FaultyProxyProtocol Protocol { get; }
+
+    /// <summary>With <see cref="FaultyProxyProtocol.Https"/>: its self-signed certificate (PEM) in a temporary file, for clients to trust; else null.</summary>
+    public string? CertificatePath { get; }
+
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; }
 
     public string Name { get; }
 
     /// <summary>The real port; with <see cref="FaultType.Refuse"/>, a port that was free and on which nothing listens.</summary>
     public int Port => _endPoint.Port;
 
-    /// <summary><c>http://host:port</c> (<c>socks5://</c> for Socks5), with a wildcard address shown as loopback (where a local client reaches it).</summary>
+    /// <summary><c>http://host:port</c> (<c>https://</c> for Https, <c>socks5://</c> for Socks5), with a wildcard address shown as loopback (where a local client reaches it).</summary>
     public string Url { get; }
 
     /// <summary>The current options.</summary>
@@ -175,7 +184,7 @@ public sealed class FaultyProxy : IAsyncDisposable
         }
         var id = Interlocked.Increment(ref _connections);
         Interlocked.Increment(ref _active);
-        var connection = new FaultyConnection(id, socket, Options, _dice, _logger, Name, _stopping.Token);
+        var connection = new FaultyConnection(id, socket, Options, _dice, _logger, Name, _stopping.Token, Certificate);
         _open[id] = connection;
         _ = Task.Run(() => connection.RunAsync(OnClosed));
     }
@@ -215,5 +224,6 @@ public sealed class FaultyProxy : IAsyncDisposable
             FaultyProxyLog.StopTimedOut(_logger, Name, pending.Count(t => !t.IsCompleted));
         }
         FaultyProxyLog.Stopped(_logger, Name, Connections);
+        FaultyProxyCertificate.Delete(CertificatePath);
     }
 }

@@ -53,10 +53,6 @@ public sealed record FaultyProxyOptions
         {
             throw new ArgumentException($"Protocol '{Protocol}' is not a FaultyProxyProtocol.", nameof(Protocol));
         }
-        if (Protocol == FaultyProxyProtocol.Https)
-        {
-            throw new ArgumentException("Protocol Https is not implemented yet: use Http or Socks5.", nameof(Protocol));
-        }
         // Written so NaN fails too.
         if (!(FailureRate >= 0.0 && FailureRate <= 1.0))
         {

@@ -33,7 +33,7 @@ internal static class TargetForwarder
             return "answered 502 (target unreachable)";
         }
 
-        var client = connection.Client;
+        var client = connection.ClientTransport;
         var plain = !request.IsConnect;
         if (plain)
         {
@@ -41,11 +41,11 @@ internal static class TargetForwarder
         }
         else
         {
-            await client.SendAsync(established ?? StatusResponses.ConnectionEstablished(null), SocketFlags.None, connection.Stopping).ConfigureAwait(false);
+            await client.SendAsync(established ?? StatusResponses.ConnectionEstablished(null), connection.Stopping).ConfigureAwait(false);
         }
 
         var options = connection.Options;
-        var activity = new TunnelActivity(client, upstream);
+        var activity = new TunnelActivity(client.Socket, upstream);
         var budget = fault == FaultType.Drop ? new ByteBudget(options.AfterBytes) : null;
         var bytesPerSecond = fault == FaultType.Slow ? options.BytesPerSecond : 0;
         // Bytes the client sent right behind its head (a TLS ClientHello, a body) are relayed bytes too.

@@ -4,7 +4,7 @@ using NetDrift.Engine.Tunnel;
 namespace NetDrift.Engine.Http;
 
 /// <summary>
-/// Streams one message body from a <see cref="SocketInput"/> to a socket without buffering it
+/// Streams one message body from a <see cref="SocketInput"/> to a connection without buffering it
 /// whole: Content-Length bodies byte-exact, close-delimited bodies until the sender closes, chunked
 /// bodies parsed strictly by <see cref="ChunkedDecoder"/> and re-framed by NetDrift (its own size
 /// lines without extensions, its own last chunk and validated trailers) or decoded for a reader
@@ -17,7 +17,7 @@ public static class BodyCopier
     /// <param name="decodeChunked">Send a chunked body's data only (an HTTP/1.0 reader); trailers are dropped.</param>
     /// <param name="deadlines">Bounds each read and each write, so a stall ends the copy and names the side that stalled.</param>
     /// <param name="shaper">Paces the body's bytes (a user's bytes_per_second); never cuts it.</param>
-    public static async Task<BodyCopyResult> CopyAsync(SocketInput source, Socket destination, BodyFraming framing,
+    public static async Task<BodyCopyResult> CopyAsync(SocketInput source, Transport destination, BodyFraming framing,
         Action<long> counted, TunnelActivity? activity, CancellationToken cancellationToken, bool decodeChunked = false,
         BodyDeadlines? deadlines = null, IRelayShaper? shaper = null)
     {
@@ -44,7 +44,7 @@ public static class BodyCopier
     }
 
     /// <summary>Copies <paramref name="remaining"/> bytes (long.MaxValue: until the close, which then ends the body).</summary>
-    private static async Task<BodyCopyResult> CopyBytesAsync(SocketInput source, Socket destination, long remaining,
+    private static async Task<BodyCopyResult> CopyBytesAsync(SocketInput source, Transport destination, long remaining,
         Action<long> counted, TunnelActivity? activity, Waits waits)
     {
         while (remaining > 0)
@@ -71,7 +71,7 @@ public static class BodyCopier
         return BodyCopyResult.Completed;
     }
 
-    private static async Task<BodyCopyResult> CopyChunkedAsync(SocketInput source, Socket destination, bool decode,
+    private static async Task<BodyCopyResult> CopyChunkedAsync(SocketInput source, Transport destination, bool decode,
         Action<long> counted, TunnelActivity? activity, Waits waits)
     {
         // "\r\n" ending the previous chunk + up to 16 hex digits + "\r\n": one send per chunk head.
@@ -164,11 +164,11 @@ public static class BodyCopier
     private static BodyCopyResult ToCopyResult(ChunkReadResult result) =>
         result == ChunkReadResult.SourceClosed ? BodyCopyResult.SourceClosed : BodyCopyResult.Malformed;
 
-    private static async ValueTask<bool> SendAsync(Socket destination, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private static async ValueTask<bool> SendAsync(Transport destination, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         try
         {
-            await destination.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await destination.SendAsync(data, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -6,18 +6,18 @@ namespace NetDrift.Engine.Http;
 public static class SocketAnswer
 {
     /// <summary>Sends <paramref name="answer"/>, shuts the sending half, and briefly drains what the peer still sends.</summary>
-    public static async Task AnswerAndCloseAsync(Socket socket, ReadOnlyMemory<byte> answer)
+    public static async Task AnswerAndCloseAsync(Transport connection, ReadOnlyMemory<byte> answer)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await socket.SendAsync(answer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            socket.Shutdown(SocketShutdown.Send);
+            await connection.SendAsync(answer, timeout.Token).ConfigureAwait(false);
+            await connection.ShutdownSendAsync().ConfigureAwait(false);
             // Closing with unread input (a request body) would reset the connection and could
             // destroy our answer before the peer read it: drain for a moment first.
             var sink = new byte[1024];
             using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            while (await socket.ReceiveAsync(sink, SocketFlags.None, linger.Token).ConfigureAwait(false) > 0)
+            while (await connection.ReceiveAsync(sink, linger.Token).ConfigureAwait(false) > 0)
             {
             }
         }

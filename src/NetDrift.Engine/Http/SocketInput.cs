@@ -6,7 +6,8 @@ namespace NetDrift.Engine.Http;
 /// <summary>
 /// The read side of a keep-alive HTTP connection: bytes received but not yet consumed stay here
 /// between messages (a pipelined request, the start of a body). The buffer is rented only while
-/// bytes are pending or a read is filling it; an idle connection holds none.
+/// bytes are pending or a read is filling it; an idle connection holds none. It reads through the
+/// connection's <see cref="Transport"/>: the socket, or the TLS stream over it.
 /// </summary>
 public sealed class SocketInput : IDisposable
 {
@@ -16,9 +17,24 @@ public sealed class SocketInput : IDisposable
     private int _start;
     private int _end;
 
-    public SocketInput(Socket socket) => Socket = socket;
+    public SocketInput(Socket socket) => Transport = socket;
 
-    public Socket Socket { get; }
+    public SocketInput(Transport transport) => Transport = transport;
+
+    public Socket Socket => Transport.Socket;
+
+    /// <summary>How bytes move on this connection; replaced once when a client's TLS handshake is done.</summary>
+    public Transport Transport { get; private set; }
+
+    /// <summary>From now on read (and let callers write) through <paramref name="tls"/>: nothing may be buffered.</summary>
+    internal void UseTls(Stream tls)
+    {
+        if (BufferedCount > 0)
+        {
+            throw new InvalidOperationException("bytes before the TLS handshake are still buffered");
+        }
+        Transport = new Transport(Socket, tls);
+    }
 
     /// <summary>Bytes received and not consumed.</summary>
     public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
@@ -51,7 +67,7 @@ public sealed class SocketInput : IDisposable
         }
         if (_buffer is null)
         {
-            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await Transport.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
             _buffer = ArrayPool<byte>.Shared.Rent(MinimumBuffer);
             _start = _end = 0;
         }
@@ -76,7 +92,7 @@ public sealed class SocketInput : IDisposable
         {
             return -1; // full at maxBuffered: the caller's limit is exceeded
         }
-        var read = await Socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var read = await Transport.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += read;
         if (_start == _end)
         {

@@ -9,14 +9,23 @@ namespace NetDrift.Engine.Server;
 /// </summary>
 internal static class AccessEntries
 {
-    /// <summary>Until the TLS listener and SOCKS5 clients name theirs: the client spoke HTTP to NetDrift.</summary>
     public const string Http = "Http";
+
+    public const string Https = "Https";
 
     public const string Socks5 = "Socks5";
 
+    /// <summary>What the client spoke to NetDrift, as the log names it (constants: no allocation per line).</summary>
+    public static string ProtocolOf(ClientConnection connection) => connection.Protocol switch
+    {
+        Connections.ConnectionProtocol.Https => Https,
+        Connections.ConnectionProtocol.Socks5 => Socks5,
+        _ => Http,
+    };
+
     public static AccessExchange? Begin(ProxyContext proxy, ClientConnection connection, ClientIdentity identity, RequestHead request) =>
         proxy.AccessLog.IsOn
-            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), UserOf(proxy, identity), Http,
+            ? new AccessExchange(proxy.AccessLog, proxy.Time, connection.RemoteAddress.ToString(), UserOf(proxy, identity), ProtocolOf(connection),
                 request.IsConnect ? AccessKind.Tunnel : AccessKind.Request, request.Method, TargetOf(request))
             : null;
 
@@ -28,7 +37,7 @@ internal static class AccessEntries
 
     /// <summary>A refusal by NetDrift itself: <paramref name="cause"/> names why (a RejectionCause, or NoCredentials / WrongCredentials).</summary>
     public static void Refused(ProxyContext proxy, ClientConnection connection, int status, string cause, RequestHead? request = null, string? user = null) =>
-        Refused(proxy, connection, status, cause, Http, request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request), user);
+        Refused(proxy, connection, status, cause, ProtocolOf(connection), request?.Method ?? "NONE", request is null ? NoRequestTarget(cause) : TargetOf(request), user);
 
     /// <summary>A refused SOCKS5 connection: CONNECT to <paramref name="authority"/>, or to none when it was refused before its request.</summary>
     public static void RefusedSocks5(ProxyContext proxy, ClientConnection connection, int status, string cause, string? authority, string? user = null) =>

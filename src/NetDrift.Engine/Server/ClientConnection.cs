@@ -24,6 +24,7 @@ internal sealed class ClientConnection
     {
         Id = id;
         Socket = socket;
+        Transport = socket;
         PeerAddress = Unmapped((socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         _remoteAddress = PeerAddress;
         RemotePort = (socket.RemoteEndPoint as IPEndPoint)?.Port ?? 0;
@@ -35,6 +36,9 @@ internal sealed class ClientConnection
     public long Id { get; }
 
     public Socket Socket { get; }
+
+    /// <summary>How bytes move to the client: the socket, or TLS over it once a TLS listener's handshake is done.</summary>
+    public Http.Transport Transport { get; internal set; }
 
     /// <summary>The socket's own peer: the client, or a trusted balancer in front of it.</summary>
     public IPAddress PeerAddress { get; }

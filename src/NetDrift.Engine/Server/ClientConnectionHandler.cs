@@ -39,8 +39,14 @@ internal sealed class ClientConnectionHandler
     /// Serves the connection: one CONNECT (then a tunnel), one admin request, or as many plain
     /// HTTP requests as keep-alive allows, each checked and balanced on its own.
     /// </summary>
-    public async Task HandleAsync(ClientConnection connection, SocketInput input)
+    public async Task HandleAsync(ClientConnection connection, SocketInput input, ClientProtocol protocol)
     {
+        // SOCKS5 (first byte 0x05; with server.socks5 false, no HTTP either: 400 at once).
+        if (protocol == ClientProtocol.Socks5)
+        {
+            await _socks5.HandleAsync(connection, input, FirstHeadTimeLeft(connection, _proxy.Settings.Config.Limits)).ConfigureAwait(false);
+            return;
+        }
         for (var first = true; ; first = false)
         {
             if (!await HandleRequestAsync(connection, input, first).ConfigureAwait(false))
@@ -61,19 +67,9 @@ internal sealed class ClientConnectionHandler
         {
             return false;
         }
-        if (first && input.BufferedCount == 0 && !await AwaitFirstBytesAsync(connection, input, limits).ConfigureAwait(false))
-        {
-            return false;
-        }
         // An untrusted peer's PROXY protocol header mostly arrives whole in the first segment: refuse it at once.
         if (first && IsForbiddenProxyHeader(connection, input))
         {
-            return false;
-        }
-        // The first byte picks the protocol: 0x05 is SOCKS5 (with server.socks5 false, no HTTP either: 400 at once).
-        if (first && Socks5ClientHandler.IsSocks5(input))
-        {
-            await _socks5.HandleAsync(connection, input, FirstHeadTimeLeft(connection, limits)).ConfigureAwait(false);
             return false;
         }
         var (status, headLength) = await input.ReadHeadAsync(limits.MaxHeaderBytes, first ? FirstHeadTimeLeft(connection, limits) : limits.HeaderTimeout,
@@ -125,7 +121,7 @@ internal sealed class ClientConnectionHandler
 
         if (request!.Form == RequestTargetForm.Origin)
         {
-            await _admin.HandleAsync(connection.Socket, connection.RemoteAddress, request, input).ConfigureAwait(false);
+            await _admin.HandleAsync(connection.Transport, connection.RemoteAddress, request, input).ConfigureAwait(false);
             return false;
         }
         if (request.Form == RequestTargetForm.Asterisk)
@@ -204,7 +200,7 @@ internal sealed class ClientConnectionHandler
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), 407, reason);
         AccessEntries.Refused(_proxy, connection, 407, AccessEntries.CauseOf(407, reason), request);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await connection.Socket.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        await connection.Transport.SendAsync(StatusResponses.ProxyAuthenticationRequiredKeepAlive, timeout.Token).ConfigureAwait(false);
         return true;
     }
 
@@ -225,28 +221,8 @@ internal sealed class ClientConnectionHandler
     }
 
     /// <summary>The first head's header timeout runs from accept: a trusted balancer's PROXY protocol header read before it counts.</summary>
-    private static TimeSpan FirstHeadTimeLeft(ClientConnection connection, Configuration.LimitsConfig limits) =>
+    internal static TimeSpan FirstHeadTimeLeft(ClientConnection connection, Configuration.LimitsConfig limits) =>
         TimeSpan.FromMilliseconds(Math.Max(0, limits.HeaderTimeout.TotalMilliseconds - (Environment.TickCount64 - connection.AcceptedAt)));
-
-    /// <summary>Waits for a new client's first bytes; false when it closed or stayed silent (counted) until the header timeout.</summary>
-    private async Task<bool> AwaitFirstBytesAsync(ClientConnection connection, SocketInput input, Configuration.LimitsConfig limits)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_proxy.StoppingToken);
-        deadline.CancelAfter(FirstHeadTimeLeft(connection, limits));
-        try
-        {
-            return await input.FillAsync(limits.MaxHeaderBytes + 1, deadline.Token).ConfigureAwait(false) > 0;
-        }
-        catch (OperationCanceledException) when (!_proxy.StoppingToken.IsCancellationRequested)
-        {
-            _proxy.Counters.Reject(RejectionCause.HeaderTimeout);
-            return false;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>
     /// True (counted, logged) when the client's bytes begin with a PROXY protocol header. A trusted
@@ -288,6 +264,6 @@ internal sealed class ClientConnectionHandler
         ProxyLog.Refused(_proxy.Logger, connection.RemoteAddress.ToString(), status, reason);
         AccessEntries.Refused(_proxy, connection, status, AccessEntries.CauseOf(status, reason), request,
             identity is { } known && _proxy.Settings.AuthRequired ? known.Key : null);
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, answer).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Transport, answer).ConfigureAwait(false);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class ConnectForwarder
         var settings = _proxy.Settings;
         var config = settings.Config;
         var attempts = new AttemptLoop(_proxy, client, authority, AccessEntries.BeginTunnel(_proxy, connection, client, authority,
-            answer is Socks5TunnelAnswer ? AccessEntries.Socks5 : AccessEntries.Http));
+            AccessEntries.ProtocolOf(connection)));
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
@@ -47,7 +47,7 @@ internal sealed class ConnectForwarder
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(Stats.RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
-                    await answer.RefuseAsync(connection.Socket, StatusResponses.ServiceUnavailable, 503, null).ConfigureAwait(false);
+                    await answer.RefuseAsync(connection.Transport, StatusResponses.ServiceUnavailable, 503, null).ConfigureAwait(false);
                     return;
                 }
                 if (result.Succeeded && result.Response!.IsSuccess)
@@ -63,15 +63,15 @@ internal sealed class ConnectForwarder
             }
         }
         var final = attempts.FinalAnswer(connection);
-        await answer.RefuseAsync(connection.Socket, final, attempts.FinalStatus, attempts.FinalSocks5TargetCode).ConfigureAwait(false);
+        await answer.RefuseAsync(connection.Transport, final, attempts.FinalStatus, attempts.FinalSocks5TargetCode).ConfigureAwait(false);
     }
 
     private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer,
         IByteCounter upstreamCounter, Users.UserState? user)
     {
-        var client = connection.Socket;
+        var client = connection.Transport;
         using var upstreamConnection = result.TakeConnection();
-        var upstreamSocket = upstreamConnection.Socket;
+        var upstreamSide = upstreamConnection.Transport;
         var counter = connection.CountingFor(upstreamCounter);
         try
         {
@@ -81,19 +81,19 @@ internal sealed class ConnectForwarder
             var upstreamEarly = upstreamConnection.Input.BufferedMemory;
             if (!upstreamEarly.IsEmpty)
             {
-                await client.SendAsync(upstreamEarly, SocketFlags.None).ConfigureAwait(false);
+                await client.SendAsync(upstreamEarly).ConfigureAwait(false);
                 counter.AddReceived(upstreamEarly.Length);
             }
-            // The relay reads the socket itself: the input's buffer goes back to the pool now.
+            // The relay reads the transport itself: the input's buffer goes back to the pool now.
             upstreamConnection.Input.Dispose();
             if (clientLeftover.Length > 0)
             {
-                await upstreamSocket.SendAsync(clientLeftover.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                await upstreamSide.SendAsync(clientLeftover.AsMemory()).ConfigureAwait(false);
                 counter.AddSent(clientLeftover.Length);
             }
-            var activity = new TunnelActivity(client, upstreamSocket);
+            var activity = new TunnelActivity(client.Socket, upstreamSide.Socket);
             connection.AttachTunnel(activity, upstream);
-            var outcome = await Users.UserTraffic.RelayAsync(client, upstreamSocket, activity, counter, user, _proxy.Counters, _proxy.StoppingToken).ConfigureAwait(false);
+            var outcome = await Users.UserTraffic.RelayAsync(client, upstreamSide, activity, counter, user, _proxy.Counters, _proxy.StoppingToken).ConfigureAwait(false);
             ProxyLog.TunnelClosed(_proxy.Logger, connection.RemoteAddress.ToString(), authority, upstream.Name, outcome);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -32,6 +32,7 @@ internal sealed class ConnectionTracker
     public void Close(ClientConnection connection)
     {
         connection.Socket.Dispose();
+        connection.Transport.Tls?.Dispose();
         _connections.TryRemove(connection.Id, out _);
         Uncount(connection.RemoteAddress);
     }

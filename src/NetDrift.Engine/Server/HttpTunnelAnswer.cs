@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Server;
@@ -8,9 +7,9 @@ internal sealed class HttpTunnelAnswer : ITunnelClientAnswer
 {
     public static readonly HttpTunnelAnswer Instance = new();
 
-    public ValueTask EstablishedAsync(Socket client, string? upstreamName) =>
-        new(client.SendAsync(StatusResponses.ConnectionEstablished(upstreamName).AsMemory(), SocketFlags.None).AsTask());
+    public ValueTask EstablishedAsync(Transport client, string? upstreamName) =>
+        client.SendAsync(StatusResponses.ConnectionEstablished(upstreamName).AsMemory());
 
-    public Task RefuseAsync(Socket client, byte[] httpAnswer, int status, byte? socks5TargetCode) =>
+    public Task RefuseAsync(Transport client, byte[] httpAnswer, int status, byte? socks5TargetCode) =>
         SocketAnswer.AnswerAndCloseAsync(client, httpAnswer);
 }

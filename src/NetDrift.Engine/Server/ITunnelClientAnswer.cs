@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Server;
 
@@ -10,11 +10,11 @@ namespace NetDrift.Engine.Server;
 internal interface ITunnelClientAnswer
 {
     /// <summary>The tunnel is open: tell the client (<paramref name="upstreamName"/> when the config exposes it).</summary>
-    ValueTask EstablishedAsync(Socket client, string? upstreamName);
+    ValueTask EstablishedAsync(Transport client, string? upstreamName);
 
     /// <summary>
     /// NetDrift's refusal, then close: <paramref name="httpAnswer"/> with its <paramref name="status"/>,
     /// and a SOCKS5 upstream's own target code when that is what failed.
     /// </summary>
-    Task RefuseAsync(Socket client, byte[] httpAnswer, int status, byte? socks5TargetCode);
+    Task RefuseAsync(Transport client, byte[] httpAnswer, int status, byte? socks5TargetCode);
 }

@@ -85,6 +85,7 @@ internal sealed class LiveReconfiguration(ProxyContext proxy, LivePool pool, Pro
             LastReloadAt = proxy.Time.GetUtcNow();
             LastReloadError = null;
             ProxyLog.Reconfigured(proxy.Logger, proxy.Name, changes.Count);
+            TlsLog.InsecureUpstreams(proxy.Logger, config);
             foreach (var change in changes)
             {
                 ProxyLog.ConfigChanged(proxy.Logger, change.Kind, change.Scope, change.Name, change.Detail);

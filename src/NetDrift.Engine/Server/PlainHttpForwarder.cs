@@ -31,7 +31,7 @@ internal sealed class PlainHttpForwarder
             _proxy.Counters.Reject(RejectionCause.Malformed);
             AccessEntries.Refused(_proxy, connection, 400, nameof(RejectionCause.Malformed), request);
             ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "ambiguous request framing");
-            await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+            await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.BadRequest).ConfigureAwait(false);
             return false;
         }
         var config = _proxy.Settings.Config;
@@ -73,13 +73,13 @@ internal sealed class PlainHttpForwarder
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.BodyTimeout);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 408, $"no request body byte for {config.Limits.BodyTimeout.TotalSeconds:0.###} s");
-                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.RequestTimeout).ConfigureAwait(false);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.RequestTimeout).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.LocalFailure:
                     // NetDrift could not even make a socket (out of descriptors): nobody upstream is to blame.
                     attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
-                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.ServiceUnavailable).ConfigureAwait(false);
                     return false;
                 case ExchangeKind.BadRequestBody:
                     // A malformed chunked request body (a smuggling attempt or a broken client):
@@ -88,7 +88,7 @@ internal sealed class PlainHttpForwarder
                     _proxy.TryFinishDraining(upstream);
                     _proxy.Counters.Reject(RejectionCause.Malformed);
                     ProxyLog.Refused(_proxy.Logger, identity.Key, 400, "malformed request body");
-                    await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.BadRequest).ConfigureAwait(false);
+                    await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.BadRequest).ConfigureAwait(false);
                     return false;
                 default:
                     attempts.Failed(upstream, outcome.Failure!);
@@ -98,7 +98,7 @@ internal sealed class PlainHttpForwarder
                     break;
             }
         }
-        await SocketAnswer.AnswerAndCloseAsync(connection.Socket, attempts.FinalAnswer(connection)).ConfigureAwait(false);
+        await SocketAnswer.AnswerAndCloseAsync(connection.Transport, attempts.FinalAnswer(connection)).ConfigureAwait(false);
         return false;
     }
 
@@ -177,7 +177,7 @@ internal sealed class PlainHttpForwarder
         {
             try
             {
-                await upstreamConnection.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
+                await upstreamConnection.Transport.SendAsync(head).ConfigureAwait(false);
                 counter.AddSent(head.Length);
             }
             catch (SocketException) when (reused)
@@ -192,7 +192,7 @@ internal sealed class PlainHttpForwarder
             {
                 // Streamed while the answer is awaited: an upstream may answer early (a 413), and
                 // Expect: 100-continue clients send the body only after the interim answer.
-                body = CopyRequestBodyAsync(client, upstreamConnection.Socket, framing, counter, activity, limits.BodyTimeout, timeout, user, shapers.ToUpstream);
+                body = CopyRequestBodyAsync(client, upstreamConnection.Transport, framing, counter, activity, limits.BodyTimeout, timeout, user, shapers.ToUpstream);
                 _ = body.ContinueWith(copy =>
                 {
                     try
@@ -243,7 +243,7 @@ internal sealed class PlainHttpForwarder
                     var interim = PlainHttpHeads.Response(parsed, null, keepAlive: null);
                     try
                     {
-                        await connection.Socket.SendAsync(interim.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                        await connection.Transport.SendAsync(interim.AsMemory()).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is SocketException or ObjectDisposedException)
                     {
@@ -272,13 +272,13 @@ internal sealed class PlainHttpForwarder
 
             try
             {
-                await connection.Socket.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient, decodeChunked).AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                await connection.Transport.SendAsync(PlainHttpHeads.Response(response, exposed, keepClient, decodeChunked).AsMemory()).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return new ExchangeOutcome(ExchangeKind.Served, KeepClientAlive: false);
             }
-            var copied = await BodyCopier.CopyAsync(input, connection.Socket, responseFraming, Users.UserTraffic.Count(counter.AddReceived, user, toUpstream: false),
+            var copied = await BodyCopier.CopyAsync(input, connection.Transport, responseFraming, Users.UserTraffic.Count(counter.AddReceived, user, toUpstream: false),
                 activity, CancellationToken.None, decodeChunked, shaper: shapers.ToClient).ConfigureAwait(false);
             var responseComplete = copied == BodyCopyResult.Completed
                 || (responseFraming.Kind == BodyKind.UntilClose && copied == BodyCopyResult.SourceClosed);
@@ -349,11 +349,11 @@ internal sealed class PlainHttpForwarder
     }
 
     /// <summary>Streams the request body, each read bounded by body_timeout (the client's side) and each write by upstream_timeout.</summary>
-    private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Socket upstreamSocket, BodyFraming framing,
+    private static async Task<BodyCopyResult> CopyRequestBodyAsync(SocketInput client, Transport upstreamSide, BodyFraming framing,
         IByteCounter counter, TunnelActivity activity, TimeSpan bodyTimeout, TimeSpan upstreamTimeout, Users.UserState? user, IRelayShaper? shaper)
     {
         using var deadlines = new BodyDeadlines(read: bodyTimeout, write: upstreamTimeout);
-        return await BodyCopier.CopyAsync(client, upstreamSocket, framing, Users.UserTraffic.Count(counter.AddSent, user, toUpstream: true), activity,
+        return await BodyCopier.CopyAsync(client, upstreamSide, framing, Users.UserTraffic.Count(counter.AddSent, user, toUpstream: true), activity,
             CancellationToken.None, deadlines: deadlines, shaper: shaper).ConfigureAwait(false);
     }
 

@@ -18,6 +18,7 @@ internal sealed class ProxyListener
     private readonly ProxyContext _context;
     private readonly ConnectionTracker _connections;
     private readonly ClientConnectionHandler _handler;
+    private readonly ClientProtocolSniffer _sniffer;
     // A seam for tests: makes accept throw the SocketException the kernel would.
     private readonly Func<Socket, CancellationToken, ValueTask<Socket>> _accept;
     private Socket _socket;
@@ -31,6 +32,7 @@ internal sealed class ProxyListener
         _context = context;
         _connections = connections;
         _handler = handler;
+        _sniffer = new ClientProtocolSniffer(context);
         _accept = accept ?? ((listener, token) => listener.AcceptAsync(token));
         _socket = Bind(endPoint);
         _localEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
@@ -155,7 +157,7 @@ internal sealed class ProxyListener
                 _context.Counters.Reject(RejectionCause.MaxConnections);
                 AccessEntries.Refused(_context, connection, 503, nameof(RejectionCause.MaxConnections));
                 ProxyLog.TooManyConnections(_context.Logger, limits.MaxConnections);
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
+                await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
             // A balancer's connections are counted against the client its header names, not itself.
@@ -171,10 +173,14 @@ internal sealed class ProxyListener
             {
                 _context.Counters.Reject(RejectionCause.PerClientLimit);
                 AccessEntries.Refused(_context, connection, 503, nameof(RejectionCause.PerClientLimit));
-                await SocketAnswer.AnswerAndCloseAsync(connection.Socket, StatusResponses.TooManyConnections).ConfigureAwait(false);
+                await SocketAnswer.AnswerAndCloseAsync(connection.Transport, StatusResponses.TooManyConnections).ConfigureAwait(false);
                 return;
             }
-            await _handler.HandleAsync(connection, input).ConfigureAwait(false);
+            if (await _sniffer.PrepareAsync(connection, input).ConfigureAwait(false) is not { } protocol)
+            {
+                return;
+            }
+            await _handler.HandleAsync(connection, input, protocol).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {

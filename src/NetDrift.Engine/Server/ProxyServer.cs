@@ -67,6 +67,7 @@ public sealed class ProxyServer : IAsyncDisposable
         NetDriftMeter.Register(_context, Metrics);
         ProxyLog.Started(logger, name, Listen, Pool.All.Count, config.LoadBalancing);
         LogWarnings(logger, name, config);
+        TlsLog.InsecureUpstreams(logger, config);
         HealthChecks = new HealthChecker(_context);
         HealthChecks.Apply(config.HealthCheck);
         _reconfiguration = new LiveReconfiguration(_context, _pool, _listener, HealthChecks, _logLevel, VerifiedLogins, overrides, configPath, _sourced);

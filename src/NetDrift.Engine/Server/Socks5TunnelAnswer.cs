@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetDrift.Engine.Http;
 using NetDrift.Engine.Net;
 
@@ -11,9 +10,9 @@ internal sealed class Socks5TunnelAnswer : ITunnelClientAnswer
 
     private static readonly byte[] Succeeded = Socks5Wire.Reply(Socks5ReplyCode.Succeeded);
 
-    public ValueTask EstablishedAsync(Socket client, string? upstreamName) =>
-        new(client.SendAsync(Succeeded.AsMemory(), SocketFlags.None).AsTask());
+    public ValueTask EstablishedAsync(Transport client, string? upstreamName) =>
+        client.SendAsync(Succeeded.AsMemory());
 
-    public Task RefuseAsync(Socket client, byte[] httpAnswer, int status, byte? socks5TargetCode) =>
+    public Task RefuseAsync(Transport client, byte[] httpAnswer, int status, byte? socks5TargetCode) =>
         SocketAnswer.AnswerAndCloseAsync(client, Socks5Wire.Reply(Socks5ReplyForStatus.Of(status, socks5TargetCode)));
 }

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using NetDrift.Engine.Http;
+using NetDrift.Engine.Upstreams;
 
 namespace NetDrift.Engine.Tunnel;
 
 /// <summary>
-/// Opens a CONNECT tunnel through any HTTP (or, with <c>socks5</c>, SOCKS5) proxy with a raw socket (so loopback targets work, unlike
+/// Opens a CONNECT tunnel through any HTTP proxy (inside TLS for an <c>https://</c> one; with <c>socks5</c>, a SOCKS5 proxy) with a raw socket (so loopback targets work, unlike
 /// HttpClient, which never proxies them), optionally sends bytes and reads what comes back.
 /// Never throws for network trouble: every outcome is a <see cref="TunnelProbeResult"/>.
 /// </summary>
@@ -18,12 +21,13 @@ public static class TunnelProbe
 
     public static async Task<TunnelProbeResult> RunAsync(
         string proxyHost, int proxyPort, string target, BasicCredentials? credentials, byte[]? send, TimeSpan timeout, CancellationToken cancellationToken = default,
-        bool socks5 = false)
+        bool socks5 = false, TunnelProbeTls? tls = null)
     {
         var started = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? ssl = null;
         var status = 0;
         var upstream = "";
         var latency = 0.0;
@@ -45,11 +49,34 @@ public static class TunnelProbe
                 socksInput.Dispose();
                 return await ReadAnswerAsync(socket, early, status, latency, "", deadline.Token, cancellationToken).ConfigureAwait(false);
             }
+            Transport transport = socket;
+            if (tls is not null)
+            {
+                string? refusal = null;
+                ssl = new SslStream(new NetworkStream(socket, ownsSocket: false));
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    {
+                        TargetHost = proxyHost,
+                        RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                        {
+                            refusal = tls.SkipCertificateCheck ? null : CertificateTrust.Refusal(certificate, errors, tls.TrustedCertificates);
+                            return refusal is null;
+                        },
+                    }, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is AuthenticationException or IOException)
+                {
+                    return Result(0, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, "", "", $"TLS handshake with the proxy failed: {refusal ?? e.Message}");
+                }
+                transport = new Transport(socket, ssl);
+            }
             var head = $"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n" +
                        (credentials is { } c ? $"Proxy-Authorization: {c.ToHeaderValue()}\r\n" : "") + "\r\n";
-            await socket.SendAsync(Encoding.Latin1.GetBytes(head), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            await transport.SendAsync(Encoding.Latin1.GetBytes(head), deadline.Token).ConfigureAwait(false);
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
-            using var answer = new SocketInput(socket);
+            using var answer = new SocketInput(transport);
             var (answerStatus, headLength) = await answer.ReadHeadAsync(MaxHeadBytes, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken, expectSoon: true).ConfigureAwait(false);
             latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (answerStatus != HeadReadStatus.Complete)
@@ -71,11 +98,11 @@ public static class TunnelProbe
             {
                 return Result(status, true, latency, 0, "", upstream, "");
             }
-            await socket.SendAsync(send, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            await transport.SendAsync(send, deadline.Token).ConfigureAwait(false);
             var received = new MemoryStream();
             received.Write(answer.Buffered);
             answer.Dispose();
-            return await ReadAnswerAsync(socket, received, status, latency, upstream, deadline.Token, cancellationToken).ConfigureAwait(false);
+            return await ReadAnswerAsync(transport, received, status, latency, upstream, deadline.Token, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -85,9 +112,13 @@ public static class TunnelProbe
         {
             return Result(status, false, latency, 0, "", upstream, $"socket error: {e.SocketErrorCode}");
         }
+        finally
+        {
+            ssl?.Dispose();
+        }
     }
 
-    private static async Task<TunnelProbeResult> ReadAnswerAsync(Socket socket, MemoryStream received, int status, double latency, string upstream, CancellationToken deadline, CancellationToken cancellationToken)
+    private static async Task<TunnelProbeResult> ReadAnswerAsync(Transport connection, MemoryStream received, int status, double latency, string upstream, CancellationToken deadline, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         var error = "";
@@ -95,7 +126,7 @@ public static class TunnelProbe
         {
             while (received.Length < MaxResponseBytes)
             {
-                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline).ConfigureAwait(false);
+                var read = await connection.ReceiveAsync(buffer, deadline).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;

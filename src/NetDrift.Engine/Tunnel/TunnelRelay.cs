@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Net.Sockets;
+using NetDrift.Engine.Http;
 
 namespace NetDrift.Engine.Tunnel;
 
 /// <summary>
-/// Relays bytes both ways between two connected sockets until both sides are done, honouring
+/// Relays bytes both ways between two connections (sockets, or TLS over them) until both sides are done, honouring
 /// half-close: when one side stops sending, the other side's sending half is shut and the opposite
 /// direction keeps flowing. Buffers are rented only while data flows: an idle direction sits in a
 /// zero-byte read holding nothing (as Kestrel and YARP do).
@@ -15,19 +16,21 @@ public static class TunnelRelay
     public const int BufferSize = 16 * 1024;
 
     /// <param name="endWithUpstream">For close-delimited plain HTTP: once the upstream is done, so is the client.</param>
-    public static Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false) =>
+    public static Task<RelayResult> RunAsync(Transport client, Transport upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream = false) =>
         RunAsync(client, upstream, activity, counter, endWithUpstream, SplicePump.IsSupported);
 
     /// <summary>A relay misshaped on purpose, one <see cref="IRelayShaper"/> per direction (the faulty test proxies).</summary>
-    public static Task<RelayResult> RunShapedAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter,
+    public static Task<RelayResult> RunShapedAsync(Transport client, Transport upstream, TunnelActivity activity, IByteCounter counter,
         IRelayShaper toUpstream, IRelayShaper toClient, bool endWithUpstream = false) =>
         RunAsync(client, upstream, activity, counter, endWithUpstream, splice: false, toUpstream, toClient);
 
     /// <param name="splice">splice(2) through a kernel pipe (Linux; the default there, unless
-    /// NETDRIFT_RELAY=copy) rather than through pooled buffers. Tests run both.</param>
-    internal static async Task<RelayResult> RunAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream, bool splice,
+    /// NETDRIFT_RELAY=copy) rather than through pooled buffers, when both sides are raw sockets
+    /// (a TLS side is always copied). Tests run both.</param>
+    internal static async Task<RelayResult> RunAsync(Transport client, Transport upstream, TunnelActivity activity, IByteCounter counter, bool endWithUpstream, bool splice,
         IRelayShaper? shapeToUpstream = null, IRelayShaper? shapeToClient = null)
     {
+        splice &= client.IsRawSocket && upstream.IsRawSocket;
         var toUpstream = PumpAsync(client, upstream, activity, counter, toUpstream: true, splice, shapeToUpstream);
         var toClient = PumpAsync(upstream, client, activity, counter, toUpstream: false, splice, shapeToClient);
 
@@ -65,8 +68,8 @@ public static class TunnelRelay
     /// for a plain HTTP body or response, where the other direction is handled by the caller.
     /// Returns false when either side reset.
     /// </summary>
-    public static async Task<bool> CopyOneWayAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream) =>
-        await PumpAsync(source, destination, activity, counter, toUpstream, SplicePump.IsSupported, shaper: null).ConfigureAwait(false) == DirectionEnd.Eof;
+    public static async Task<bool> CopyOneWayAsync(Transport source, Transport destination, TunnelActivity activity, IByteCounter counter, bool toUpstream) =>
+        await PumpAsync(source, destination, activity, counter, toUpstream, SplicePump.IsSupported && source.IsRawSocket && destination.IsRawSocket, shaper: null).ConfigureAwait(false) == DirectionEnd.Eof;
 
     private static RelayResult Classify(DirectionEnd end, bool directionIsToClient)
     {
@@ -87,7 +90,7 @@ public static class TunnelRelay
     /// direction moves on to <see cref="SplicePump"/> for the rest of its life. A
     /// <paramref name="shaper"/> sizes each read, holds bytes back and may cut the tunnel.
     /// </summary>
-    private static async Task<DirectionEnd> PumpAsync(Socket source, Socket destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice,
+    private static async Task<DirectionEnd> PumpAsync(Transport source, Transport destination, TunnelActivity activity, IByteCounter counter, bool toUpstream, bool splice,
         IRelayShaper? shaper)
     {
         byte[]? buffer = null;
@@ -98,15 +101,15 @@ public static class TunnelRelay
                 if (buffer is null)
                 {
                     // Wait for data without holding memory; rent only once bytes are there.
-                    await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    await source.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 }
                 // A shaped read never takes more than may be passed on, so cut bytes stay on the wire.
                 var want = shaper?.NextReadSize(BufferSize) ?? BufferSize;
-                var read = await source.ReceiveAsync(buffer.AsMemory(0, want), SocketFlags.None).ConfigureAwait(false);
+                var read = await source.ReceiveAsync(buffer.AsMemory(0, want)).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    ShutdownSend(destination);
+                    await destination.ShutdownSendAsync().ConfigureAwait(false);
                     return DirectionEnd.Eof;
                 }
                 activity.Touch();
@@ -115,7 +118,7 @@ public static class TunnelRelay
                 {
                     if (passed > 0)
                     {
-                        await destination.SendAsync(buffer.AsMemory(0, passed), SocketFlags.None).ConfigureAwait(false);
+                        await destination.SendAsync(buffer.AsMemory(0, passed)).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -146,7 +149,7 @@ public static class TunnelRelay
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
-                    return await SplicePump.PumpAsync(source, destination, activity, counter, toUpstream).ConfigureAwait(false);
+                    return await SplicePump.PumpAsync(source.Socket, destination.Socket, activity, counter, toUpstream).ConfigureAwait(false);
                 }
             }
         }

@@ -8,12 +8,16 @@ namespace NetDrift.Engine.Upstreams;
 
 /// <summary>
 /// An <c>http://</c> upstream proxy: a TCP transport; a tunnel is a CONNECT with the upstream's
-/// own Proxy-Authorization; an answer is a real HTTP status line read within the deadline.
+/// own Proxy-Authorization; an answer is a real HTTP status line read within the deadline. With
+/// <paramref name="tls"/>, an <c>https://</c> one: the same exchanges inside TLS to the proxy.
 /// </summary>
-internal sealed class HttpProxyConnector(UpstreamTcpDialer dialer) : IUpstreamConnector
+internal sealed class HttpProxyConnector(UpstreamTcpDialer dialer, bool tls = false) : IUpstreamConnector
 {
-    public Task<UpstreamDial> ConnectAsync(UpstreamConfig upstream, UpstreamDeadline deadline, CancellationToken stopping) =>
-        dialer.DialAsync(upstream, deadline, stopping);
+    public async Task<UpstreamDial> ConnectAsync(UpstreamConfig upstream, UpstreamDeadline deadline, CancellationToken stopping)
+    {
+        var dial = await dialer.DialAsync(upstream, deadline, stopping).ConfigureAwait(false);
+        return tls ? await UpstreamTlsHandshake.WrapAsync(dial, upstream, deadline, stopping).ConfigureAwait(false) : dial;
+    }
 
     public Task<AttemptResult> OpenTunnelAsync(UpstreamConfig upstream, string authority, UpstreamDeadline deadline, int maxHeaderBytes, CancellationToken stopping) =>
         SendAndReadAnswerAsync(upstream, ConnectHead(upstream, authority), deadline, maxHeaderBytes, stopping);
@@ -50,7 +54,7 @@ internal sealed class HttpProxyConnector(UpstreamTcpDialer dialer) : IUpstreamCo
         try
         {
             using var due = deadline.Link(stopping);
-            await connection.Socket.SendAsync(head, SocketFlags.None, due.Token).ConfigureAwait(false);
+            await connection.Transport.SendAsync(head, due.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {

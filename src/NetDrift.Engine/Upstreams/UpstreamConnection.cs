@@ -4,7 +4,8 @@ using NetDrift.Engine.Http;
 namespace NetDrift.Engine.Upstreams;
 
 /// <summary>
-/// A connection to an upstream proxy, as the connection layer hands it out: the socket and its read
+/// A connection to an upstream proxy, as the connection layer hands it out: the socket (TLS over it
+/// for <c>https://</c>) and its read
 /// side (bytes after an answer head stay buffered there). Between plain HTTP requests an idle one
 /// waits in the upstream's <see cref="UpstreamConnectionPool"/>.
 /// </summary>
@@ -20,6 +21,9 @@ public sealed class UpstreamConnection : IDisposable
     public Socket Socket { get; }
 
     public SocketInput Input { get; }
+
+    /// <summary>How bytes move to the upstream: the socket, or TLS over it (<c>https://</c>).</summary>
+    public Transport Transport => Input.Transport;
 
     /// <summary>The upstream address and credentials it was opened with: a config change retires it.</summary>
     public string CredentialsVersion { get; }
@@ -45,6 +49,7 @@ public sealed class UpstreamConnection : IDisposable
     public void Dispose()
     {
         Input.Dispose();
+        Transport.Tls?.Dispose();
         Socket.Dispose();
     }
 }

@@ -10,11 +10,13 @@ internal sealed class UpstreamConnectors
 {
     private readonly HttpProxyConnector _http;
     private readonly Socks5Connector _socks5;
+    private readonly HttpProxyConnector _https;
 
     public UpstreamConnectors()
     {
         Dialer = new UpstreamTcpDialer();
         _http = new HttpProxyConnector(Dialer);
+        _https = new HttpProxyConnector(Dialer, tls: true);
         Direct = new DirectConnector(Dialer);
         _socks5 = new Socks5Connector(Dialer);
     }
@@ -26,9 +28,14 @@ internal sealed class UpstreamConnectors
     public UpstreamTcpDialer Dialer { get; }
 
     /// <summary>The connector for the upstream's URL scheme; the stand-in <c>direct</c> for routes with action direct.</summary>
-    public IUpstreamConnector For(UpstreamConfig upstream) => DirectConnector.IsDirect(upstream) ? Direct : IsSocks5(upstream) ? _socks5 : _http;
+    public IUpstreamConnector For(UpstreamConfig upstream) => DirectConnector.IsDirect(upstream) ? Direct : UpstreamProtocols.Of(upstream.Url) switch
+    {
+        UpstreamProtocol.Https => _https,
+        UpstreamProtocol.Socks5 => _socks5,
+        _ => _http,
+    };
 
-    public static bool IsSocks5(UpstreamConfig upstream) => upstream.Url.Scheme is "socks5" or "socks5h";
+    public static bool IsSocks5(UpstreamConfig upstream) => UpstreamProtocols.Of(upstream.Url) == UpstreamProtocol.Socks5;
 
     /// <summary>
     /// A connection to carry one plain request: the warmest idle one opened with the upstream's
@@ -50,8 +57,9 @@ internal sealed class UpstreamConnectors
         return new ValueTask<UpstreamDial>(For(config).ConnectAsync(config, deadline, stopping));
     }
 
-    /// <summary>What an idle connection must have been opened with to be reused: a change of either retires it.</summary>
-    public static string PoolKey(UpstreamConfig upstream) => upstream.Url.Authority + "\n" + upstream.Url.ProxyAuthorization;
+    /// <summary>What an idle connection must have been opened with to be reused: a change of any retires it.</summary>
+    public static string PoolKey(UpstreamConfig upstream) => upstream.Url.Scheme + "\n" + upstream.Url.Authority + "\n" + upstream.Url.ProxyAuthorization
+        + "\n" + upstream.TlsServerName + "\n" + upstream.TlsCaFile + "\n" + upstream.TlsInsecure;
 
     private async Task<UpstreamDial> Socks5TunnelAsync(UpstreamConfig config, string target, UpstreamDeadline deadline, CancellationToken stopping)
     {

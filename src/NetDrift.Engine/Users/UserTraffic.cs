@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using NetDrift.Engine.Http;
 using NetDrift.Engine.Stats;
 using NetDrift.Engine.Tunnel;
 
@@ -11,7 +11,7 @@ namespace NetDrift.Engine.Users;
 /// </summary>
 internal static class UserTraffic
 {
-    public static Task<RelayResult> RelayAsync(Socket client, Socket upstream, TunnelActivity activity, IByteCounter counter,
+    public static Task<RelayResult> RelayAsync(Transport client, Transport upstream, TunnelActivity activity, IByteCounter counter,
         UserState? user, ProxyCounters proxyCounters, CancellationToken stopping)
     {
         if (user is null)

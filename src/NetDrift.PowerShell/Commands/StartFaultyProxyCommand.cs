@@ -19,7 +19,7 @@ public sealed class StartFaultyProxyCommand : PSCmdlet
 
     private int _protocol = (int)FaultyProxyProtocol.Http;
 
-    /// <summary>What it speaks to its clients: Http (the default), Https or Socks5 (CONTRACT §8).</summary>
+    /// <summary>What it speaks: Http (the default), Https (TLS with a self-signed certificate, see CertificatePath) or Socks5.</summary>
     [Parameter]
     public FaultyProxyProtocol Protocol { get => (FaultyProxyProtocol)_protocol; set => _protocol = (int)value; }
 

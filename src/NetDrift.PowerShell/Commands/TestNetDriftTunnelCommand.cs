@@ -8,7 +8,7 @@ using NetDrift.PowerShell.Session;
 namespace NetDrift.PowerShell.Commands;
 
 /// <summary>
-/// Opens CONNECT tunnels through any HTTP or SOCKS5 proxy with raw sockets (loopback targets work), optionally
+/// Opens CONNECT tunnels through any HTTP, HTTPS (TLS to the proxy) or SOCKS5 proxy with raw sockets (loopback targets work), optionally
 /// sends bytes and reads the answer; one TunnelResult per attempt.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "NetDriftTunnel")]
@@ -17,7 +17,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>A proxy URL (http://host:port or socks5://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
+    /// <summary>A proxy URL (http://, https:// or socks5://host:port), a NetDrift.ProxyInfo or FaultyProxyInfo, or the name of a running one.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(TunnelProxyCompleter))]
     public object Proxy { get; set; } = "";
@@ -46,9 +46,13 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>An https:// proxy's certificate is not checked (as Invoke-WebRequest's parameter of that name).</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     protected override void ProcessRecord()
     {
-        var (host, port, socks5) = ResolveProxy();
+        var (host, port, socks5, tls) = ResolveProxy();
         var payload = Send switch
         {
             null => null,
@@ -66,7 +70,7 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
             int index;
             while ((index = Interlocked.Increment(ref next)) < Count && !_stop.IsCancellationRequested)
             {
-                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token, socks5).ConfigureAwait(false);
+                results[index] = await TunnelProbe.RunAsync(host, port, Target, credentials, payload, Timeout, _stop.Token, socks5, tls).ConfigureAwait(false);
             }
         }).ToArray();
         try
@@ -88,9 +92,16 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    private (string Host, int Port, bool Socks5) ResolveProxy()
+    private (string Host, int Port, bool Socks5, TunnelProbeTls? Tls) ResolveProxy()
     {
         var value = Proxy is PSObject wrapped ? wrapped.BaseObject : Proxy;
+        // A faulty proxy of this session vouches for its own self-signed certificate.
+        var certificatePath = value switch
+        {
+            FaultyProxyInfo faulty => faulty.CertificatePath,
+            string name when !name.Contains("://", StringComparison.Ordinal) && NetDriftSession.FindFaultyProxy(name) is { } faulty => faulty.CertificatePath,
+            _ => null,
+        };
         var url = value switch
         {
             ProxyInfo info => info.Url,
@@ -104,11 +115,18 @@ public sealed class TestNetDriftTunnelCommand : PSCmdlet
         {
             url = "http://" + url;
         }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "socks5" or "socks5h") || parsed.Port <= 0)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https" or "socks5" or "socks5h") || parsed.Port <= 0)
         {
             ThrowTerminatingError(CmdletErrors.Record(ErrorIds.InvalidProxyUrl, ErrorCategory.InvalidArgument, Proxy,
-                $"-Proxy '{url}' is not an http:// or socks5://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
+                $"-Proxy '{url}' is not an http://, https:// or socks5://host:port proxy URL, a ProxyInfo, or the name of a running proxy."));
         }
-        return (parsed!.IdnHost.Trim('[', ']'), parsed.Port, parsed.Scheme != "http");
+        TunnelProbeTls? tls = null;
+        if (parsed!.Scheme == Uri.UriSchemeHttps)
+        {
+            var trusted = certificatePath is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            trusted?.ImportFromPemFile(certificatePath!);
+            tls = new TunnelProbeTls(SkipCertificateCheck, trusted);
+        }
+        return (parsed.IdnHost.Trim('[', ']'), parsed.Port, parsed.Scheme is "socks5" or "socks5h", tls);
     }
 }

@@ -13,6 +13,10 @@ public sealed class FaultyProxyInfo
     public FaultType Fault => Proxy.Fault;
     public int Port => Proxy.Port;
     public string Url => Proxy.Url;
+    /// <summary>Http, Https or Socks5 (CONTRACT §8).</summary>
+    public FaultyProxyProtocol Protocol => Proxy.Protocol;
+    /// <summary>An Https proxy's self-signed certificate as a PEM file (for --proxy-cacert, tls_ca_file); else null.</summary>
+    public string? CertificatePath => Proxy.CertificatePath;
     public long Connections => Proxy.Connections;
     public long ActiveConnections => Proxy.ActiveConnections;
     public double FailureRate => Proxy.Options.FailureRate;
