@@ -83,6 +83,8 @@ internal sealed class ConnectForwarder
             {
                 await client.SendAsync(upstreamEarly).ConfigureAwait(false);
                 counter.AddReceived(upstreamEarly.Length);
+                // The relay counts the user's bytes from here on; these came before it.
+                user?.AddReceived(upstreamEarly.Length);
             }
             // The relay reads the transport itself: the input's buffer goes back to the pool now.
             upstreamConnection.Input.Dispose();
@@ -90,6 +92,7 @@ internal sealed class ConnectForwarder
             {
                 await upstreamSide.SendAsync(clientLeftover.AsMemory()).ConfigureAwait(false);
                 counter.AddSent(clientLeftover.Length);
+                user?.AddSent(clientLeftover.Length);
             }
             var activity = new TunnelActivity(client.Socket, upstreamSide.Socket);
             connection.AttachTunnel(activity, upstream);
