@@ -153,14 +153,7 @@ internal static class Socks5Wire
         {
             return null;
         }
-        var message = new byte[7 + name.Length];
-        message[0] = Version;
-        message[1] = CommandConnect;
-        message[3] = AddressDomain;
-        message[4] = (byte)name.Length;
-        name.CopyTo(message, 5);
-        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(5 + name.Length), (ushort)port);
-        return message;
+        return WithDomain(CommandConnect, name, port);
     }
 
     public static Socks5ParseStatus TryParseRequest(ReadOnlySpan<byte> data, out int length, out Socks5Request request)
@@ -183,10 +176,15 @@ internal static class Socks5Wire
     /// <summary>A reply with a domain name as the bound address.</summary>
     public static byte[] Reply(byte code, string boundName, int port)
     {
-        var name = Encoding.ASCII.GetBytes(boundName);
+        return WithDomain(code, Encoding.ASCII.GetBytes(boundName), port);
+    }
+
+    /// <summary>VER, <paramref name="second"/> (a command or a reply code), RSV, a domain address and a port.</summary>
+    private static byte[] WithDomain(byte second, byte[] name, int port)
+    {
         var message = new byte[7 + name.Length];
         message[0] = Version;
-        message[1] = code;
+        message[1] = second;
         message[3] = AddressDomain;
         message[4] = (byte)name.Length;
         name.CopyTo(message, 5);

@@ -34,22 +34,15 @@ public sealed class GetNetDriftConnectionCommand : PSCmdlet
         {
             return;
         }
-        var users = Patterns(User);
-        var upstreams = Patterns(Upstream);
-        var targets = Patterns(Target);
+        var users = new WildcardFilter(User);
+        var upstreams = new WildcardFilter(Upstream);
+        var targets = new WildcardFilter(Target);
         foreach (var connection in server.GetConnections())
         {
-            if (Matches(users, connection.User) && Matches(upstreams, connection.Upstream) && Matches(targets, connection.Target))
+            if (users.Matches(connection.User) && upstreams.Matches(connection.Upstream) && targets.Matches(connection.Target))
             {
                 WriteObject(ConnectionInfo.From(server.Name, connection));
             }
         }
     }
-
-    private static WildcardPattern[]? Patterns(string[]? values) =>
-        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
-
-    /// <summary>No filter matches everything; a filter never matches a field that is not set.</summary>
-    private static bool Matches(WildcardPattern[]? patterns, string? value) =>
-        patterns is null || (value is not null && patterns.Any(p => p.IsMatch(value)));
 }

@@ -25,10 +25,10 @@ public sealed class GetNetDriftSessionCommand : PSCmdlet
         {
             return;
         }
-        var users = User?.Select(u => new WildcardPattern(u, WildcardOptions.IgnoreCase)).ToArray();
+        var users = new WildcardFilter(User);
         foreach (var session in server.Sessions())
         {
-            if (users is null || users.Any(p => p.IsMatch(session.User)))
+            if (users.Matches(session.User))
             {
                 WriteObject(SessionInfo.From(server.Name, session));
             }

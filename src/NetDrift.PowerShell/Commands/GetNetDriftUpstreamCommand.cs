@@ -28,12 +28,12 @@ public sealed class GetNetDriftUpstreamCommand : PSCmdlet
         {
             return;
         }
-        var names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
+        var names = new WildcardFilter(Name);
         var tag = Tag is null ? null : new WildcardPattern(Tag, WildcardOptions.IgnoreCase);
         var found = 0;
         foreach (var upstream in server.Pool.All)
         {
-            if ((names is null || names.Any(p => p.IsMatch(upstream.Name))) && (tag is null || tag.IsMatch(upstream.Config.Tag)))
+            if (names.Matches(upstream.Name) && (tag is null || tag.IsMatch(upstream.Config.Tag)))
             {
                 found++;
                 WriteObject(UpstreamInfo.From(server.Name, upstream));

@@ -24,11 +24,11 @@ public sealed class GetNetDriftUserCommand : PSCmdlet
             return;
         }
         // User names are case-sensitive in Basic auth; the filter is too.
-        var names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.None)).ToArray();
+        var names = new WildcardFilter(Name, WildcardOptions.None);
         var found = 0;
         foreach (var user in server.Users)
         {
-            if (names is null || names.Any(p => p.IsMatch(user.Name)))
+            if (names.Matches(user.Name))
             {
                 found++;
                 WriteObject(UserInfo.From(server.Name, user));
