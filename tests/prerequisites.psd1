@@ -28,7 +28,8 @@
         @{ Name = 'systemd'; Commands = @('systemd-analyze'); UsedBy = @('pester/Deploy.Tests.ps1') }
         # Bench and Fuzz run with the network: their scripts install these themselves.
         @{ Name = 'squid'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
-        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/Tls.Tests.ps1') }
+        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'perf/Profile/Measure-TunnelProfile.ps1', 'pester/Tls.Tests.ps1') }
+        @{ Name = 'strace'; UsedBy = @('perf/Profile/Measure-TunnelProfile.ps1') }
         @{ Name = 'afl++'; Commands = @('afl-fuzz'); UsedBy = @('tests/NetDrift.Fuzz/Invoke-Fuzz.ps1') }
     )
 }

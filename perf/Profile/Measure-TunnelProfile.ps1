@@ -1,0 +1,164 @@
+<#
+.SYNOPSIS
+    Where one tunnel's CPU goes (issue 19 point 2): system calls, epoll wake-ups, thread-pool work
+    items, timers and allocations per tunnel, and per MiB of one long stream, over bounded runs.
+.DESCRIPTION
+    NetDrift runs inside this pwsh (Start-NetDriftProxy, warning-level log), so the runtime's own
+    counters can be read around a run: GC.GetTotalAllocatedBytes, ThreadPool.CompletedWorkItemCount,
+    Timer.ActiveCount (sampled mid-run) and the process's CPU time. System calls come from
+    `strace -c -f` attached to this process over a second run of the same size (strace slows the
+    process; its counts, not its times, are quoted). Upstreams: Debian's tinyproxy for tunnels (as
+    build.ps1 Bench), a NetDrift.LoadGen splice upstream for the stream.
+
+    Run it twice to see a runtime switch, e.g. with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+    in the environment of the pwsh that runs this script (the runtime reads it at start).
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Build
+    dotnet publish perf/NetDrift.LoadGen -c Release -o out/loadgen
+    dotnet publish tests/NetDrift.TestOrigin -c Release -o out/test-origin
+    dotnet pwsh -NoProfile -File perf/Profile/Measure-TunnelProfile.ps1 -ModuleManifest out/NetDrift/NetDrift.psd1 `
+        -LoadGen out/loadgen/NetDrift.LoadGen.dll -TestOrigin out/test-origin/NetDrift.TestOrigin.dll
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [Parameter(Mandatory)] [string] $LoadGen,
+    [Parameter(Mandatory)] [string] $TestOrigin,
+    [int] $Tunnels = 6000,
+    [int] $Concurrency = 32,
+    [long] $StreamBytes = 2GB,
+    [int] $IdleTunnels = 2000
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$repoRoot = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+Import-Module (Join-Path $repoRoot 'pester/_TestHelpers.psm1')
+Import-Module (Join-Path $repoRoot 'perf/Bench/BenchProcesses.psm1')
+Import-Module (Join-Path $repoRoot 'perf/Bench/BenchContenders.psm1')
+Import-Module (Join-Path $repoRoot 'perf/Bench/BenchUpstreams.psm1')
+Import-Module (Resolve-Path $ModuleManifest).Path
+Install-DebianPackage tinyproxy
+Install-DebianPackage strace
+$LoadGen = (Resolve-Path $LoadGen).Path
+$dotnet = (Get-Command dotnet).Source
+$workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-profile-$PID"
+$null = New-Item -ItemType Directory -Path $workDir -Force
+
+function Invoke-LoadGen([string[]] $Arguments) {
+    $output = & $dotnet $LoadGen @Arguments 2>&1
+    $json = $output | Where-Object { "$_".StartsWith('{') } | Select-Object -Last 1
+    if ($LASTEXITCODE -ne 0 -or -not $json) { throw "NetDrift.LoadGen failed: $($output -join "`n")" }
+    $json | ConvertFrom-Json
+}
+
+# Counts per system call from strace -c output, for the calls made at least once per $Per units.
+function Read-StraceCounts([string] $Path) {
+    $counts = [ordered]@{}
+    foreach ($line in Get-Content -LiteralPath $Path) {
+        $words = -split $line
+        if ($words.Count -ge 5 -and $words[0] -match '^\d' -and $words[-1] -ne 'total') {
+            $errors = if ($words.Count -ge 6) { [long]$words[4] } else { 0 }
+            $counts[$words[-1]] = [pscustomobject]@{ Calls = [long]$words[3]; Errors = $errors }
+        }
+    }
+    $counts
+}
+
+function Measure-Runtime([scriptblock] $Run) {
+    $process = [Diagnostics.Process]::GetCurrentProcess()
+    [GC]::Collect()
+    $before = @{ Alloc = [GC]::GetTotalAllocatedBytes($true); Items = [Threading.ThreadPool]::CompletedWorkItemCount
+        Cpu = $process.TotalProcessorTime.TotalSeconds; Gen0 = [GC]::CollectionCount(0) }
+    # Timer.ActiveCount mid-run: the timers that in-flight tunnels hold at once.
+    $sampler = [Threading.Tasks.Task]::Delay(1500).ContinueWith({ [Threading.Timer]::ActiveCount })
+    $result = & $Run
+    $process.Refresh()
+    [pscustomobject]@{
+        Result = $result; Allocated = [GC]::GetTotalAllocatedBytes($true) - $before.Alloc
+        WorkItems = [Threading.ThreadPool]::CompletedWorkItemCount - $before.Items
+        Cpu = $process.TotalProcessorTime.TotalSeconds - $before.Cpu; Gen0 = [GC]::CollectionCount(0) - $before.Gen0
+        ActiveTimersMidRun = $sampler.Result
+    }
+}
+
+function Invoke-Straced([scriptblock] $Run, [string] $Output) {
+    $strace = Start-Process -FilePath (Get-Command strace).Source -ArgumentList @('-c', '-f', '-p', "$PID", '-o', $Output) -PassThru
+    Start-Sleep -Milliseconds 1500
+    try { & $Run } finally { & kill -INT $strace.Id; $strace.WaitForExit(10000) | Out-Null }
+    Read-StraceCounts $Output
+}
+
+$origin = $tiny = $splice = $proxy = $null
+try {
+    $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @((Resolve-Path $TestOrigin).Path, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
+    $target = "127.0.0.1:$([int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1])"
+    $tiny = Start-BenchUpstreams -Kind tinyproxy -WorkDir $workDir -LoadGen $LoadGen -MaxClients 2000 -Count 1
+    $splice = Start-BenchUpstreams -Kind netdrift -WorkDir $workDir -LoadGen $LoadGen -MaxClients 2000 -Count 1
+    $port = Get-FreePort
+    $config = Join-Path $workDir 'netdrift.json'
+    [ordered]@{
+        server = [ordered]@{ listen_address = "127.0.0.1:$port" }
+        upstream_proxies = @([ordered]@{ name = 'tiny'; url = "http://127.0.0.1:$($tiny.Ports[0])" }, [ordered]@{ name = 'splice'; url = "http://127.0.0.1:$($splice.Ports[0])"; enabled = $false })
+        logging = @{ level = 'Warning' }; health_check = @{ enabled = $false }; limits = @{ max_connections = 20000 }
+    } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
+    $proxy = Start-NetDriftProxy -Config $config
+    $tunnel = { Invoke-LoadGen @('tunnel', '--proxy', "127.0.0.1:$port", '--target', $target, '--concurrency', "$Concurrency", '--duration', '120', '--warmup', '0', '--max', "$Tunnels") }
+    $null = & $tunnel # warm-up: JIT tiers settle
+    $runtime = Measure-Runtime $tunnel
+    $calls = Invoke-Straced $tunnel (Join-Path $workDir 'strace-tunnel.txt')
+    $n = [double]$runtime.Result.completed
+    "## Per tunnel: CONNECT + GET /hello + close, $Concurrency clients, $n tunnels, 0 errors expected ($($runtime.Result.errors) seen)"
+    ''
+    '| what | per tunnel |'
+    '|---|---:|'
+    "| front CPU (µs) | $([math]::Round($runtime.Cpu / $n * 1e6, 1)) |"
+    "| bytes allocated | $([math]::Round($runtime.Allocated / $n)) |"
+    "| thread-pool work items | $([math]::Round($runtime.WorkItems / $n, 2)) |"
+    "| gen0 collections per 1,000 tunnels | $([math]::Round($runtime.Gen0 / $n * 1000, 2)) |"
+    "| timers active mid-run, per in-flight tunnel | $([math]::Round($runtime.ActiveTimersMidRun / $Concurrency, 2)) |"
+    foreach ($name in $calls.Keys) {
+        $c = $calls[$name]
+        if ($c.Calls -ge $n / 20) { "| $name | $([math]::Round($c.Calls / $n, 2))$(if ($c.Errors) { " ($([math]::Round($c.Errors / $n, 2)) failed)" }) |" }
+    }
+    # Idle: what a held, silent tunnel keeps, managed (live after a full collection) and in all (RSS).
+    $process = [Diagnostics.Process]::GetCurrentProcess()
+    $managedBefore = [GC]::GetTotalMemory($true); $process.Refresh(); $rssBefore = $process.WorkingSet64
+    $idleStart = [Diagnostics.ProcessStartInfo]::new($dotnet)
+    foreach ($a in @($LoadGen, 'idle', '--proxy', "127.0.0.1:$port", '--target', $target, '--count', "$IdleTunnels")) { $idleStart.ArgumentList.Add($a) }
+    $idleStart.RedirectStandardInput = $true; $idleStart.RedirectStandardOutput = $true; $idleStart.UseShellExecute = $false
+    $idle = [Diagnostics.Process]::Start($idleStart)
+    $opened = $idle.StandardOutput.ReadLine() | ConvertFrom-Json
+    Start-Sleep -Seconds 1
+    $process.Refresh(); $rssAfter = $process.WorkingSet64
+    $managedAfter = [GC]::GetTotalMemory($true)
+    $idle.StandardInput.WriteLine('stop'); $idle.WaitForExit(30000) | Out-Null
+    ''
+    "## Per idle tunnel: $($opened.opened) held ($($opened.errors) failed)"
+    ''
+    '| what | KiB per tunnel |'
+    '|---|---:|'
+    "| RSS growth | $([math]::Round(($rssAfter - $rssBefore) / 1KB / $opened.opened, 2)) |"
+    "| managed heap, live after a full GC | $([math]::Round(($managedAfter - $managedBefore) / 1KB / $opened.opened, 2)) |"
+    Set-NetDriftUpstream -Name tiny -Enabled $false
+    Set-NetDriftUpstream -Name splice -Enabled $true
+    $stream = { Invoke-LoadGen @('throughput', '--proxy', "127.0.0.1:$port", '--target', $target, '--streams', '1', '--bytes', "$StreamBytes") }
+    $null = & $stream
+    $runtime = Measure-Runtime $stream
+    $calls = Invoke-Straced $stream (Join-Path $workDir 'strace-stream.txt')
+    $mib = $StreamBytes / 1MB
+    ''
+    "## Per MiB: one tunnel × $mib MiB from the origin ($([math]::Round($runtime.Result.megabytesPerSecond)) MB/s unstraced)"
+    ''
+    '| what | per MiB |'
+    '|---|---:|'
+    "| front CPU (µs) | $([math]::Round($runtime.Cpu / $mib * 1e6, 1)) |"
+    "| bytes allocated | $([math]::Round($runtime.Allocated / $mib)) |"
+    "| thread-pool work items | $([math]::Round($runtime.WorkItems / $mib, 2)) |"
+    foreach ($name in $calls.Keys) {
+        $c = $calls[$name]
+        if ($c.Calls -ge $mib / 50) { "| $name | $([math]::Round($c.Calls / $mib, 2))$(if ($c.Errors) { " ($([math]::Round($c.Errors / $mib, 2)) failed)" }) |" }
+    }
+}
+finally {
+    if ($proxy) { $proxy | Stop-NetDriftProxy }
+    foreach ($p in @($origin) + @(if ($tiny) { $tiny.Processes }) + @(if ($splice) { $splice.Processes })) { if ($p) { Stop-BenchProcess $p } }
+}
