@@ -43,12 +43,22 @@ $dotnet = (Get-Command dotnet).Source
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-profile-$PID"
 $null = New-Item -ItemType Directory -Path $workDir -Force
 
-function Invoke-LoadGen([string[]] $Arguments) {
-    $output = & $dotnet $LoadGen @Arguments 2>&1
-    $json = $output | Where-Object { "$_".StartsWith('{') } | Select-Object -Last 1
-    if ($LASTEXITCODE -ne 0 -or -not $json) { throw "NetDrift.LoadGen failed: $($output -join "`n")" }
+function Start-LoadGen([string[]] $Arguments) {
+    $start = [Diagnostics.ProcessStartInfo]::new($dotnet)
+    foreach ($a in @($LoadGen) + $Arguments) { $start.ArgumentList.Add($a) }
+    $start.RedirectStandardOutput = $true; $start.RedirectStandardInput = $true; $start.UseShellExecute = $false
+    [Diagnostics.Process]::Start($start)
+}
+
+function Wait-LoadGen([Diagnostics.Process] $Process) {
+    $output = $Process.StandardOutput.ReadToEnd()
+    $Process.WaitForExit()
+    $json = $output -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1
+    if ($Process.ExitCode -ne 0 -or -not $json) { throw "NetDrift.LoadGen failed: $output" }
     $json | ConvertFrom-Json
 }
+
+function Invoke-LoadGen([string[]] $Arguments) { Wait-LoadGen (Start-LoadGen $Arguments) }
 
 # Counts per system call from strace -c output, for the calls made at least once per $Per units.
 function Read-StraceCounts([string] $Path) {
@@ -63,27 +73,31 @@ function Read-StraceCounts([string] $Path) {
     $counts
 }
 
-function Measure-Runtime([scriptblock] $Run) {
+function Measure-Runtime([string[]] $Arguments) {
     $process = [Diagnostics.Process]::GetCurrentProcess()
     [GC]::Collect()
     $before = @{ Alloc = [GC]::GetTotalAllocatedBytes($true); Items = [Threading.ThreadPool]::CompletedWorkItemCount
         Cpu = $process.TotalProcessorTime.TotalSeconds; Gen0 = [GC]::CollectionCount(0) }
+    $run = Start-LoadGen $Arguments
     # Timer.ActiveCount mid-run: the timers that in-flight tunnels hold at once.
-    $sampler = [Threading.Tasks.Task]::Delay(1500).ContinueWith({ [Threading.Timer]::ActiveCount })
-    $result = & $Run
+    Start-Sleep -Milliseconds 1500
+    $timers = [Threading.Timer]::ActiveCount
+    $result = Wait-LoadGen $run
     $process.Refresh()
     [pscustomobject]@{
         Result = $result; Allocated = [GC]::GetTotalAllocatedBytes($true) - $before.Alloc
         WorkItems = [Threading.ThreadPool]::CompletedWorkItemCount - $before.Items
         Cpu = $process.TotalProcessorTime.TotalSeconds - $before.Cpu; Gen0 = [GC]::CollectionCount(0) - $before.Gen0
-        ActiveTimersMidRun = $sampler.Result
+        ActiveTimersMidRun = $timers
     }
 }
 
-function Invoke-Straced([scriptblock] $Run, [string] $Output) {
-    $strace = Start-Process -FilePath (Get-Command strace).Source -ArgumentList @('-c', '-f', '-p', "$PID", '-o', $Output) -PassThru
+function Invoke-Straced([string[]] $Arguments, [string] $Output) {
+    # Every thread of this process, not -f: that would follow the load generator this process starts.
+    $threads = @(Get-ChildItem "/proc/$PID/task" | ForEach-Object { '-p', $_.Name })
+    $strace = Start-Process -FilePath (Get-Command strace).Source -ArgumentList (@('-qq', '-c', '-o', $Output) + $threads) -PassThru
     Start-Sleep -Milliseconds 1500
-    try { & $Run } finally { & kill -INT $strace.Id; $strace.WaitForExit(10000) | Out-Null }
+    try { $null = Invoke-LoadGen $Arguments } finally { & kill -INT $strace.Id; $strace.WaitForExit(10000) | Out-Null }
     Read-StraceCounts $Output
 }
 
@@ -101,8 +115,8 @@ try {
         logging = @{ level = 'Warning' }; health_check = @{ enabled = $false }; limits = @{ max_connections = 20000 }
     } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
     $proxy = Start-NetDriftProxy -Config $config
-    $tunnel = { Invoke-LoadGen @('tunnel', '--proxy', "127.0.0.1:$port", '--target', $target, '--concurrency', "$Concurrency", '--duration', '120', '--warmup', '0', '--max', "$Tunnels") }
-    $null = & $tunnel # warm-up: JIT tiers settle
+    $tunnel = @('tunnel', '--proxy', "127.0.0.1:$port", '--target', $target, '--concurrency', "$Concurrency", '--duration', '120', '--warmup', '0', '--max', "$Tunnels")
+    $null = Invoke-LoadGen $tunnel # warm-up: JIT tiers settle
     $runtime = Measure-Runtime $tunnel
     $calls = Invoke-Straced $tunnel (Join-Path $workDir 'strace-tunnel.txt')
     $n = [double]$runtime.Result.completed
@@ -122,10 +136,7 @@ try {
     # Idle: what a held, silent tunnel keeps, managed (live after a full collection) and in all (RSS).
     $process = [Diagnostics.Process]::GetCurrentProcess()
     $managedBefore = [GC]::GetTotalMemory($true); $process.Refresh(); $rssBefore = $process.WorkingSet64
-    $idleStart = [Diagnostics.ProcessStartInfo]::new($dotnet)
-    foreach ($a in @($LoadGen, 'idle', '--proxy', "127.0.0.1:$port", '--target', $target, '--count', "$IdleTunnels")) { $idleStart.ArgumentList.Add($a) }
-    $idleStart.RedirectStandardInput = $true; $idleStart.RedirectStandardOutput = $true; $idleStart.UseShellExecute = $false
-    $idle = [Diagnostics.Process]::Start($idleStart)
+    $idle = Start-LoadGen @('idle', '--proxy', "127.0.0.1:$port", '--target', $target, '--count', "$IdleTunnels")
     $opened = $idle.StandardOutput.ReadLine() | ConvertFrom-Json
     Start-Sleep -Seconds 1
     $process.Refresh(); $rssAfter = $process.WorkingSet64
@@ -140,8 +151,8 @@ try {
     "| managed heap, live after a full GC | $([math]::Round(($managedAfter - $managedBefore) / 1KB / $opened.opened, 2)) |"
     Set-NetDriftUpstream -Name tiny -Enabled $false
     Set-NetDriftUpstream -Name splice -Enabled $true
-    $stream = { Invoke-LoadGen @('throughput', '--proxy', "127.0.0.1:$port", '--target', $target, '--streams', '1', '--bytes', "$StreamBytes") }
-    $null = & $stream
+    $stream = @('throughput', '--proxy', "127.0.0.1:$port", '--target', $target, '--streams', '1', '--bytes', "$StreamBytes")
+    $null = Invoke-LoadGen $stream
     $runtime = Measure-Runtime $stream
     $calls = Invoke-Straced $stream (Join-Path $workDir 'strace-stream.txt')
     $mib = $StreamBytes / 1MB
