@@ -47,6 +47,9 @@ internal sealed class AttemptLoop
         _retriesOnTargetError = proxy.Settings.Config.RetriesOnTargetError;
     }
 
+    /// <summary>Who the client is, as balancing and the log name it.</summary>
+    public string ClientKey => _clientKey;
+
     /// <summary>The access-log line of this exchange; null while the log is off.</summary>
     public AccessExchange? Access { get; }
 

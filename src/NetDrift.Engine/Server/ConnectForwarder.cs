@@ -23,10 +23,23 @@ internal sealed class ConnectForwarder
     /// <summary>A tunnel to <paramref name="authority"/>, its outcome told to the client through <paramref name="answer"/> (HTTP or SOCKS5).</summary>
     public async Task ForwardAsync(ClientConnection connection, string authority, byte[] clientLeftover, ClientIdentity client, ITunnelClientAnswer answer)
     {
-        var settings = _proxy.Settings;
-        var config = settings.Config;
         var attempts = new AttemptLoop(_proxy, client, authority, AccessEntries.BeginTunnel(_proxy, connection, client, authority,
             AccessEntries.ProtocolOf(connection)));
+        // The attempts run in their own frame, so an open tunnel keeps none of their state (the
+        // upstream's answer head, its input buffer object, the result): an idle tunnel holds less.
+        if (await OpenAsync(connection, authority, attempts, answer).ConfigureAwait(false) is not var (upstream, upstreamConnection))
+        {
+            return;
+        }
+        var config = _proxy.Settings.Config;
+        await RelayAsync(connection, authority, upstream, upstreamConnection, clientLeftover, config.ExposeUpstream, answer, attempts.Counter(upstream), client.User).ConfigureAwait(false);
+        attempts.Served(upstream);
+    }
+
+    /// <summary>Tries upstreams until one opens the tunnel; null when none did (the client has had its answer, or the proxy is stopping).</summary>
+    private async Task<(Upstream Upstream, UpstreamConnection Connection)?> OpenAsync(ClientConnection connection, string authority, AttemptLoop attempts, ITunnelClientAnswer answer)
+    {
+        var config = _proxy.Settings.Config;
         while (attempts.Next() is { } upstream)
         {
             AttemptResult result;
@@ -38,7 +51,7 @@ internal sealed class ConnectForwarder
             catch (OperationCanceledException)
             {
                 attempts.Abandon(upstream);
-                return; // The proxy is stopping: not the upstream's fault.
+                return null; // The proxy is stopping: not the upstream's fault.
             }
             using (result)
             {
@@ -48,29 +61,28 @@ internal sealed class ConnectForwarder
                     attempts.Abandon(upstream, "NetDrift could not make a socket", 503, nameof(Stats.RejectionCause.DescriptorsExhausted));
                     _proxy.TryFinishDraining(upstream);
                     await answer.RefuseAsync(connection.Transport, StatusResponses.ServiceUnavailable, 503, null).ConfigureAwait(false);
-                    return;
+                    return null;
                 }
                 if (result.Succeeded && result.Response!.IsSuccess)
                 {
                     attempts.Succeeded(upstream, result.Latency);
-                    ProxyLog.TunnelOpened(_proxy.Logger, client.Key, authority, upstream.Name, result.Latency.TotalMilliseconds);
+                    ProxyLog.TunnelOpened(_proxy.Logger, attempts.ClientKey, authority, upstream.Name, result.Latency.TotalMilliseconds);
                     attempts.Access?.Answered(200, null);
-                    await RelayAsync(connection, authority, upstream, result, clientLeftover, config.ExposeUpstream, answer, attempts.Counter(upstream), client.User).ConfigureAwait(false);
-                    attempts.Served(upstream);
-                    return;
+                    return (upstream, result.TakeConnection());
                 }
                 attempts.Failed(upstream, result);
             }
         }
         var final = attempts.FinalAnswer(connection);
         await answer.RefuseAsync(connection.Transport, final, attempts.FinalStatus, attempts.FinalSocks5TargetCode).ConfigureAwait(false);
+        return null;
     }
 
-    private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, AttemptResult result, byte[] clientLeftover, bool exposeUpstream, ITunnelClientAnswer answer,
-        IByteCounter upstreamCounter, Users.UserState? user)
+    private async Task RelayAsync(ClientConnection connection, string authority, Upstream upstream, UpstreamConnection upstreamConnection, byte[] clientLeftover, bool exposeUpstream,
+        ITunnelClientAnswer answer, IByteCounter upstreamCounter, Users.UserState? user)
     {
         var client = connection.Transport;
-        using var upstreamConnection = result.TakeConnection();
+        using var owned = upstreamConnection;
         var upstreamSide = upstreamConnection.Transport;
         var counter = connection.CountingFor(upstreamCounter);
         try
