@@ -101,6 +101,20 @@ function Invoke-Straced([string[]] $Arguments, [string] $Output) {
     Read-StraceCounts $Output
 }
 
+# One report table: the runtime's counts and each system call made at least once per 20 units.
+function Write-PerUnitTable([string] $Unit, [double] $Count, $Runtime, $Calls, [hashtable] $Extra) {
+    "| what | per $Unit |"
+    '|---|---:|'
+    "| front CPU (µs) | $([math]::Round($Runtime.Cpu / $Count * 1e6, 1)) |"
+    "| bytes allocated | $([math]::Round($Runtime.Allocated / $Count)) |"
+    "| thread-pool work items | $([math]::Round($Runtime.WorkItems / $Count, 2)) |"
+    foreach ($name in $Extra.Keys | Sort-Object) { "| $name | $($Extra[$name]) |" }
+    foreach ($name in $Calls.Keys) {
+        $c = $Calls[$name]
+        if ($c.Calls -ge $Count / 20) { "| $name | $([math]::Round($c.Calls / $Count, 2))$(if ($c.Errors) { " ($([math]::Round($c.Errors / $Count, 2)) failed)" }) |" }
+    }
+}
+
 $origin = $tiny = $splice = $proxy = $null
 try {
     $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @((Resolve-Path $TestOrigin).Path, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
@@ -122,17 +136,8 @@ try {
     $n = [double]$runtime.Result.completed
     "## Per tunnel: CONNECT + GET /hello + close, $Concurrency clients, $n tunnels, 0 errors expected ($($runtime.Result.errors) seen)"
     ''
-    '| what | per tunnel |'
-    '|---|---:|'
-    "| front CPU (µs) | $([math]::Round($runtime.Cpu / $n * 1e6, 1)) |"
-    "| bytes allocated | $([math]::Round($runtime.Allocated / $n)) |"
-    "| thread-pool work items | $([math]::Round($runtime.WorkItems / $n, 2)) |"
-    "| gen0 collections per 1,000 tunnels | $([math]::Round($runtime.Gen0 / $n * 1000, 2)) |"
-    "| timers active mid-run, per in-flight tunnel | $([math]::Round($runtime.ActiveTimersMidRun / $Concurrency, 2)) |"
-    foreach ($name in $calls.Keys) {
-        $c = $calls[$name]
-        if ($c.Calls -ge $n / 20) { "| $name | $([math]::Round($c.Calls / $n, 2))$(if ($c.Errors) { " ($([math]::Round($c.Errors / $n, 2)) failed)" }) |" }
-    }
+    Write-PerUnitTable 'tunnel' $n $runtime $calls @{ 'gen0 collections per 1,000 tunnels' = [math]::Round($runtime.Gen0 / $n * 1000, 2)
+        'timers active mid-run, per in-flight tunnel' = [math]::Round($runtime.ActiveTimersMidRun / $Concurrency, 2) }
     # Idle: what a held, silent tunnel keeps, managed (live after a full collection) and in all (RSS).
     $process = [Diagnostics.Process]::GetCurrentProcess()
     $managedBefore = [GC]::GetTotalMemory($true); $process.Refresh(); $rssBefore = $process.WorkingSet64
@@ -159,15 +164,7 @@ try {
     ''
     "## Per MiB: one tunnel × $mib MiB from the origin ($([math]::Round($runtime.Result.megabytesPerSecond)) MB/s unstraced)"
     ''
-    '| what | per MiB |'
-    '|---|---:|'
-    "| front CPU (µs) | $([math]::Round($runtime.Cpu / $mib * 1e6, 1)) |"
-    "| bytes allocated | $([math]::Round($runtime.Allocated / $mib)) |"
-    "| thread-pool work items | $([math]::Round($runtime.WorkItems / $mib, 2)) |"
-    foreach ($name in $calls.Keys) {
-        $c = $calls[$name]
-        if ($c.Calls -ge $mib / 50) { "| $name | $([math]::Round($c.Calls / $mib, 2))$(if ($c.Errors) { " ($([math]::Round($c.Errors / $mib, 2)) failed)" }) |" }
-    }
+    Write-PerUnitTable 'MiB' $mib $runtime $calls @{}
 }
 finally {
     if ($proxy) { $proxy | Stop-NetDriftProxy }
