@@ -6,7 +6,7 @@
     NetDrift runs inside this pwsh (Start-NetDriftProxy, warning-level log), so the runtime's own
     counters can be read around a run: GC.GetTotalAllocatedBytes, ThreadPool.CompletedWorkItemCount,
     Timer.ActiveCount (sampled mid-run) and the process's CPU time. System calls come from
-    `strace -c -f` attached to this process over a second run of the same size (strace slows the
+    `strace -c` attached to this process's threads over a second run of the same size (strace slows the
     process; its counts, not its times, are quoted). Upstreams: Debian's tinyproxy for tunnels (as
     build.ps1 Bench), a NetDrift.LoadGen splice upstream for the stream.
 
@@ -60,7 +60,7 @@ function Wait-LoadGen([Diagnostics.Process] $Process) {
 
 function Invoke-LoadGen([string[]] $Arguments) { Wait-LoadGen (Start-LoadGen $Arguments) }
 
-# Counts per system call from strace -c output, for the calls made at least once per $Per units.
+# Calls and failed calls per system call, from strace -c output.
 function Read-StraceCounts([string] $Path) {
     $counts = [ordered]@{}
     foreach ($line in Get-Content -LiteralPath $Path) {

@@ -111,14 +111,21 @@ internal static class Loopback
     }
 
     /// <summary>Polls a condition until true or the timeout; returns the last value.</summary>
-    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    public static Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout);
+
+    /// <summary>
+    /// Polls an awaited condition: a socket probe must be awaited, never waited on, since with
+    /// inline socket completions (the service's setting) the caller may be on an epoll thread.
+    /// </summary>
+    public static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
         var deadline = Environment.TickCount64 + (long)(timeout ?? DefaultTimeout).TotalMilliseconds;
-        while (!condition())
+        while (!await condition())
         {
             if (Environment.TickCount64 > deadline)
             {
-                return condition();
+                return await condition();
             }
             await Task.Delay(10);
         }
