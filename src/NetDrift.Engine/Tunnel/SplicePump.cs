@@ -37,6 +37,10 @@ internal static class SplicePump
                 var moved = pipe is null ? -1 : SpliceIn(sourceHandle, pipe);
                 if (moved == 0)
                 {
+                    if (activity.WasCut)
+                    {
+                        return DirectionEnd.SourceReset;
+                    }
                     TunnelRelay.ShutdownSend(destination);
                     return DirectionEnd.Eof;
                 }
@@ -56,7 +60,7 @@ internal static class SplicePump
                 {
                     // No pipe to be had (out of descriptors), or empty wakes: one buffered read and send.
                     emptyWakes = 0;
-                    var copied = await CopyOnceAsync(source, destination).ConfigureAwait(false);
+                    var copied = await CopyOnceAsync(source, destination, activity).ConfigureAwait(false);
                     if (copied <= 0)
                     {
                         return copied == 0 ? DirectionEnd.Eof : DirectionEnd.DestinationReset;
@@ -173,8 +177,8 @@ internal static class SplicePump
         }
     }
 
-    /// <summary>One buffered read and send: bytes copied, 0 at end of stream, -1 if the destination failed.</summary>
-    private static async ValueTask<int> CopyOnceAsync(Socket source, Socket destination)
+    /// <summary>One buffered read and send: bytes copied, 0 at end of stream, -1 if the destination failed or the tunnel was cut.</summary>
+    private static async ValueTask<int> CopyOnceAsync(Socket source, Socket destination, TunnelActivity activity)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(TunnelRelay.BufferSize);
         try
@@ -182,6 +186,10 @@ internal static class SplicePump
             var read = await source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
             if (read == 0)
             {
+                if (activity.WasCut)
+                {
+                    return -1;
+                }
                 TunnelRelay.ShutdownSend(destination);
                 return 0;
             }

@@ -23,7 +23,15 @@ public sealed class TunnelActivity
     public long LastActivityMilliseconds => Volatile.Read(ref _lastActivity);
 
     /// <summary>Why the tunnel was ended from outside, if it was.</summary>
-    public RelayResult? AbortReason => _abortReason < 0 ? null : (RelayResult)_abortReason;
+    public RelayResult? AbortReason => Volatile.Read(ref _abortReason) is var reason and >= 0 ? (RelayResult)reason : null;
+
+    /// <summary>
+    /// Whether the tunnel was cut (reset), not finished. A pump that reads end of stream checks
+    /// this before passing the end on: resetting a socket while the other direction's splice
+    /// holds it makes .NET disconnect it first, which a pending read on it sees as an ordinary
+    /// EOF; passed on, that would be a FIN to the other side ahead of its reset.
+    /// </summary>
+    internal bool WasCut => Volatile.Read(ref _abortReason) is var reason and >= 0 && reason != (int)RelayResult.Completed;
 
     public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 

@@ -109,6 +109,10 @@ public static class TunnelRelay
                 var read = await source.ReceiveAsync(buffer.AsMemory(0, want)).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    if (activity.WasCut)
+                    {
+                        return DirectionEnd.SourceReset;
+                    }
                     await destination.ShutdownSendAsync().ConfigureAwait(false);
                     return DirectionEnd.Eof;
                 }
