@@ -36,6 +36,7 @@ $script:Columns = [ordered]@{
     'plain-close'     = @(@('ratePerSecond', 'requests/s', $true), @('perCpuSecond', 'requests per front CPU-s', $true), @('p50Ms', 'p50 ms', $false), @('p99Ms', 'p99 ms', $false), @('errors', 'errors', $false))
     'stream-1'        = @(@('megabytesPerSecond', 'MB/s', $true), @('megabytesPerCpuSecond', 'MB per front CPU-s', $true), @('errors', 'errors', $false))
     'stream-8'        = @(@('megabytesPerSecond', 'MB/s', $true), @('megabytesPerCpuSecond', 'MB per front CPU-s', $true), @('errors', 'errors', $false))
+    'banner-tunnel'   = @(@('ratePerSecond', 'tunnels/s', $true), @('perCpuSecond', 'tunnels per front CPU-s', $true), @('p50Ms', 'p50 ms', $false), @('p99Ms', 'p99 ms', $false), @('errors', 'errors', $false))
     'socks5-tunnel'   = @(@('ratePerSecond', 'tunnels/s', $true), @('perCpuSecond', 'tunnels per front CPU-s', $true), @('p50Ms', 'p50 ms', $false), @('p99Ms', 'p99 ms', $false), @('errors', 'errors', $false))
     'socks5-stream-8' = @(@('megabytesPerSecond', 'MB/s', $true), @('megabytesPerCpuSecond', 'MB per front CPU-s', $true), @('errors', 'errors', $false))
     'idle-2000'       = @(@('opened', 'tunnels held', $true), @('rssPerTunnelKiB', 'KiB RSS per tunnel', $false), @('errors', 'errors', $false))

@@ -1,8 +1,8 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    NetDrift against HAProxy and Squid (and the Go NetDrift when given), in one run: tunnel rate,
-    plain HTTP rate with keep-alive on and off, throughput with 1 and 8 streams, and idle tunnels
+    NetDrift against HAProxy and Squid (and the Go NetDrift when given), in one run: tunnel rate
+    (to an HTTP origin, and to a target that speaks first), plain HTTP rate with keep-alive on and off, throughput with 1 and 8 streams, and idle tunnels
     at 2,000 and at the descriptor limit; every case with client auth off and, for the fronts that
     can check it, on.
 .DESCRIPTION
@@ -46,7 +46,7 @@ param(
     # An upper bound on the idle case at the descriptor limit, so a machine without one stays bounded.
     [int] $MaxIdleTunnels = 50000,
     [string[]] $Contenders = @('direct', 'haproxy', 'squid', 'netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https', 'netdrift-pair'),
-    # Which case groups run: idle, rate (tunnel and plain), stream.
+    # Which case groups run: idle, rate (tunnel, banner tunnel and plain), stream.
     [ValidateSet('idle', 'rate', 'stream')] [string[]] $Cases = @('idle', 'rate', 'stream'),
     [ValidateSet('off', 'on')] [string[]] $Auth = @('off', 'on'),
     # A Go NetDrift binary (restyler/netdrift built with `go build ./cmd/proxy`), measured beside.
@@ -116,7 +116,7 @@ function Invoke-LoadGen([string[]] $Arguments) {
 
 # --cpu-pids (the front) and --rig-pids (origin and upstreams) for the load generator.
 function Get-CpuPids([hashtable] $Contender, [hashtable] $Upstreams) {
-    $rig = @(@($origin.Id) + @($Upstreams.Processes | ForEach-Object Id)) -join ','
+    $rig = @(@($origin.Id, $bannerTarget.Id) + @($Upstreams.Processes | ForEach-Object Id)) -join ','
     # A front of several processes (netdrift-pair: HAProxy and two instances) is their sum.
     $front = if ($Contender['CpuPids']) { @('--cpu-pids', ($Contender.CpuPids -join ',')) } elseif ($Contender.Process) { @('--cpu-pids', "$($Contender.Process.Id)") } else { @() }
     $front + @('--rig-pids', $rig)
@@ -146,12 +146,16 @@ function Get-ClientAuth([hashtable] $Contender) {
 }
 
 $origin = $null
+$bannerTarget = $null
 $rateUpstreams = $null
 $streamUpstreams = $null
 $samples = [Collections.Generic.List[object]]::new()
 try {
     $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @($TestOrigin, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
     $originPort = [int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1]
+    # A target that speaks first (an SSH-style banner): the tunnel's early data, for the banner-tunnel case.
+    $bannerTarget = Start-BenchProcess -FilePath $dotnet -ArgumentList @($LoadGen, 'banner') -LogPath (Join-Path $workDir 'banner.log')
+    $bannerPort = [int]((Read-BenchLine $bannerTarget '^LISTENING \d+' -What 'the banner target') -split ' ')[1]
     $upstreamArgs = @{ WorkDir = $workDir; LoadGen = $LoadGen; MaxClients = $idleAtLimit + 1000 }
     $rateUpstreams = Start-BenchUpstreams -Kind tinyproxy @upstreamArgs
     $streamUpstreams = Start-BenchUpstreams -Kind netdrift @upstreamArgs
@@ -193,6 +197,7 @@ try {
                         }
                         elseif ($group -eq 'rate') {
                             & $record 'tunnel' (Invoke-LoadGen (@('tunnel') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
+                            & $record 'banner-tunnel' (Invoke-LoadGen (@('tunnel', '--exchange', 'banner') + $proxy + @('--target', "127.0.0.1:$bannerPort", '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
                             # NetDrift's SOCKS5 clients, next to its HTTP figures of the same run (the others here speak HTTP only).
                             if ($name -eq 'netdrift') {
                                 & $record 'socks5-tunnel' (Invoke-LoadGen (@('tunnel', '--protocol', 'socks5') + $proxy + @('--target', $target, '--concurrency', "$Concurrency", '--duration', "$Seconds", '--warmup', '1') + $cpu))
@@ -224,6 +229,7 @@ finally {
     Stop-BenchUpstreams $streamUpstreams
     Stop-BenchUpstreams $setup['TlsUpstreams']
     Stop-BenchProcess $origin
+    Stop-BenchProcess $bannerTarget
 }
 
 $medians = Get-BenchMedians $samples.ToArray()
@@ -236,6 +242,7 @@ $run = @{
 $descriptions = @(
     "tunnel: $Concurrency concurrent clients, each CONNECT + GET /hello through the tunnel + close, for $Seconds s after 1 s of warm-up.",
     "plain-keepalive / plain-close: absolute-form GET through the front, $Concurrency clients, one connection each kept alive, or one connection per request.",
+    "banner-tunnel: the tunnel case to a target that speaks first (NetDrift.LoadGen banner: an SSH-style line on connect): read the banner, send a line, read to the close. The banner can reach the front with the upstream's 200: the tunnel's early data.",
     "socks5-tunnel / socks5-stream-8 (NetDrift only): the tunnel and stream-8 cases with the tunnels opened as SOCKS5 clients (greeting, RFC 1929 login, CONNECT, pipelined).",
     "stream-1 / stream-8: 1 tunnel × $($SingleStreamBytes / 1MB) MiB and 8 tunnels × $($MultiStreamBytes / 1MB) MiB from the origin; MB = 10^6 bytes.",
     "idle-2000 / idle-max: $($idleCases['idle-2000']) and $($idleCases['idle-max']) tunnels opened and held on a fresh front; RSS growth of the front (and its children) per tunnel, read 1 s after the last opened. idle-max is as many as this machine's descriptor limit allows ($fileLimit per process: two sockets per tunnel in the front).",

@@ -3,9 +3,12 @@
 //
 //   upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>] [--protocol http|https]
 //              n healthy NetDrift FaultyProxy upstreams (Basic auth when a user is given).
+//   banner     [--port <n>]
+//              a target that speaks first (an SSH-style banner line on connect), then closes after the client's line.
 //   tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
-//              [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
-//              per operation: connect, CONNECT, GET /hello through the tunnel, read to the end, close.
+//              [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>] [--exchange get|banner]
+//              per operation: connect, CONNECT, GET /hello through the tunnel, read to the end, close;
+//              with --exchange banner (a banner target): read the banner, send a line, read to the end.
 //   plain      --proxy <h:p> [--user <u> --password <p>] --url http://127.0.0.1:<port>/hello --keepalive on|off
 //              --concurrency <C> --duration <s> [--max <N>] [--warmup <s>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
 //              absolute-form GET through the proxy, one kept-alive connection per worker or one per request.
@@ -40,6 +43,7 @@ public static class Program
             return args[0] switch
             {
                 "upstreams" => await UpstreamsMode.RunAsync(options),
+                "banner" => await BannerMode.RunAsync(options),
                 "tunnel" => await TunnelMode.RunAsync(options),
                 "plain" => await PlainMode.RunAsync(options),
                 "throughput" => await ThroughputMode.RunAsync(options),

@@ -83,7 +83,8 @@ internal sealed class ResponseReader(int bufferSize)
         return count;
     }
 
-    private async ValueTask<long> SkipToEndAsync(CancellationToken cancellation)
+    /// <summary>Reads and drops everything until the peer closes; returns how much that was.</summary>
+    public async ValueTask<long> SkipToEndAsync(CancellationToken cancellation)
     {
         var total = (long)(_end - _start);
         BodyBytes += total;

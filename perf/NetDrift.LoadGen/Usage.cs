@@ -7,8 +7,9 @@ internal static class Usage
         """
         usage: NetDrift.LoadGen <mode> [--option value]...
           upstreams  --count <n> [--user <u> --password <p>] [--port-base <n>] [--protocol http|https]
+          banner     [--port <n>]
           tunnel     --proxy <h:p> [--user <u> --password <p>] --target <h:p> --concurrency <C> --duration <s>
-                     [--max <N>] [--warmup <s, default 1>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
+                     [--max <N>] [--warmup <s, default 1>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>] [--exchange get|banner]
           plain      --proxy <h:p> [--user <u> --password <p>] --url http://127.0.0.1:<port>/hello --keepalive on|off
                      --concurrency <C> --duration <s> [--max <N>] [--warmup <s, default 1>] [--cpu-pids <pid,...>] [--rig-pids <pid,...>]
           throughput --proxy <h:p> [--user <u> --password <p>] --target <h:p> --streams <K> --bytes <B>

@@ -69,17 +69,21 @@ internal sealed class TlsFront : LoopbackServer
         Interlocked.Increment(ref _handshakes);
         using var backend = await Loopback.ConnectAsync(_backendPort);
         await using var plain = new NetworkStream(backend, ownsSocket: false);
-        var up = CopyThenCloseAsync(tls, plain, () => backend.Shutdown(SocketShutdown.Send));
-        var down = CopyThenCloseAsync(plain, tls, () => tls.ShutdownAsync().GetAwaiter().GetResult());
+        var up = CopyThenCloseAsync(tls, plain, () =>
+        {
+            backend.Shutdown(SocketShutdown.Send);
+            return Task.CompletedTask;
+        });
+        var down = CopyThenCloseAsync(plain, tls, tls.ShutdownAsync);
         await Task.WhenAny(Task.WhenAll(up, down), Task.Delay(Timeout.Infinite, Stopping));
     }
 
-    private static async Task CopyThenCloseAsync(Stream from, Stream to, Action close)
+    private static async Task CopyThenCloseAsync(Stream from, Stream to, Func<Task> closeAsync)
     {
         try
         {
             await from.CopyToAsync(to);
-            close();
+            await closeAsync();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
