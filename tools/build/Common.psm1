@@ -24,6 +24,7 @@ function Get-BuildLayout {
         ModuleSource   = Join-Path $RepoRoot 'module'
         ModuleProject  = Join-Path $RepoRoot 'src/NetDrift.PowerShell/NetDrift.PowerShell.csproj'
         XunitProject   = Join-Path $RepoRoot 'tests/NetDrift.Engine.Tests/NetDrift.Engine.Tests.csproj'
+        ServiceUnit    = Join-Path $RepoRoot 'deploy/netdrift.service'
         OriginProject  = Join-Path $RepoRoot 'tests/NetDrift.TestOrigin/NetDrift.TestOrigin.csproj'
         Prerequisites  = Join-Path $RepoRoot 'tests/prerequisites.psd1'
         PesterProject  = Join-Path $PSScriptRoot 'Pester/Pester.Restore.csproj'

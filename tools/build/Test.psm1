@@ -1,4 +1,4 @@
-# Test: Build, then the xunit suite, then the Pester suites; ends with the one summary line and
+# Test: Build, then the xunit suite (under the default runtime and under the service unit's), then the Pester suites; ends with the one summary line and
 # returns 1 when anything failed or a runner could not run.
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -18,10 +18,12 @@ function Invoke-TestRun([pscustomobject] $Layout, [string[]] $PesterPath, [switc
     $suites = [Collections.Generic.List[object]]::new()
     if ($SkipXunit) { Write-Step 'xunit: skipped (-SkipXunit)' }
     else {
-        try { $suites.Add((Invoke-XunitSuite $Layout)) }
-        catch {
-            Write-Host "xunit could not run: $_" -ForegroundColor Red
-            $suites.Add((New-CrashedSuite 'xunit' "$_"))
+        foreach ($runtime in 'Default', 'Service') {
+            try { $suites.Add((Invoke-XunitSuite $Layout -Runtime $runtime)) }
+            catch {
+                Write-Host "xunit ($runtime runtime) could not run: $_" -ForegroundColor Red
+                $suites.Add((New-CrashedSuite "xunit ($runtime runtime)" "$_"))
+            }
         }
     }
     $suites.Add((Invoke-PesterSuite $Layout $moduleBuilt $PesterPath))
