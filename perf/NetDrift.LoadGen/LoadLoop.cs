@@ -11,7 +11,8 @@ internal interface ILoadWorker : IDisposable
 
 /// <summary>
 /// Runs a rate test: C workers back to back for warm-up + duration, bounded also by --max counted
-/// operations. Only operations that start after the CPU window opens count, and the duration runs
+/// operations. Only operations that start after the CPU window opens count (and any failure inside
+/// it, whenever its operation began), and the duration runs
 /// from that moment: on a loaded machine the wake-up at the end of the warm-up comes late, and a
 /// count taken from the planned moment would be set against a shorter CPU window. CPU is read
 /// when the window opens and after the last counted operation. Each operation has its own 10 s timeout.
@@ -82,8 +83,10 @@ internal sealed class LoadLoop(LoadSettings settings)
                         completed++;
                     }
                 }
-                catch (Exception e) when (counted)
+                catch (Exception e) when (counted || Stopwatch.GetTimestamp() >= Volatile.Read(ref _countFrom))
                 {
+                    // Also one begun in the warm-up that failed inside the window (a front that
+                    // hangs every operation would otherwise report no completions and no errors).
                     _errors.Add(e, timeout.Expired);
                 }
                 catch (Exception)

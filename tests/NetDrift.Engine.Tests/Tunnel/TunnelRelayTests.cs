@@ -31,13 +31,18 @@ public abstract class TunnelRelayTests
     /// <summary>Two loopback pairs with the relay in the middle: client app ⇄ relay ⇄ upstream app.</summary>
     private sealed class RelayRig : IDisposable
     {
-        private RelayRig(Socket clientApp, Socket clientSide, Socket upstreamSide, Socket upstreamApp)
+        private readonly Socket[] _spares;
+
+        private RelayRig(Socket clientApp, Socket clientSide, Socket upstreamSide, Socket upstreamApp, bool spareActivitySockets)
         {
             ClientApp = clientApp;
             ClientSide = clientSide;
             UpstreamSide = upstreamSide;
             UpstreamApp = upstreamApp;
-            Activity = new TunnelActivity(clientSide, upstreamSide);
+            _spares = spareActivitySockets
+                ? [new Socket(SocketType.Stream, ProtocolType.Tcp), new Socket(SocketType.Stream, ProtocolType.Tcp)]
+                : [];
+            Activity = spareActivitySockets ? new TunnelActivity(_spares[0], _spares[1]) : new TunnelActivity(clientSide, upstreamSide);
         }
 
         public Socket ClientApp { get; }
@@ -48,11 +53,13 @@ public abstract class TunnelRelayTests
         public CountingByteCounter Counter { get; } = new();
         public Task<RelayResult> Relay { get; private set; } = Task.FromResult(RelayResult.Completed);
 
-        public static async Task<RelayRig> StartAsync(bool splice, bool endWithUpstream = false)
+        /// <param name="spareActivitySockets">The activity's abort resets two spare sockets, not the
+        /// relay's: a test can record a cut and then choose what the relay's sockets see next.</param>
+        public static async Task<RelayRig> StartAsync(bool splice, bool endWithUpstream = false, bool spareActivitySockets = false)
         {
             var (clientApp, clientSide) = await Loopback.CreatePairAsync();
             var (upstreamSide, upstreamApp) = await Loopback.CreatePairAsync();
-            var rig = new RelayRig(clientApp, clientSide, upstreamSide, upstreamApp);
+            var rig = new RelayRig(clientApp, clientSide, upstreamSide, upstreamApp, spareActivitySockets);
             rig.Relay = TunnelRelay.RunAsync(clientSide, upstreamSide, rig.Activity, rig.Counter, endWithUpstream, splice && SplicePump.IsSupported);
             return rig;
         }
@@ -65,6 +72,10 @@ public abstract class TunnelRelayTests
             ClientSide.Dispose();
             UpstreamSide.Dispose();
             UpstreamApp.Dispose();
+            foreach (var spare in _spares)
+            {
+                spare.Dispose();
+            }
         }
     }
 
@@ -236,6 +247,26 @@ public abstract class TunnelRelayTests
         rig.Activity.Abort(RelayResult.IdleTimeout);
 
         Assert.Equal(RelayResult.IdleTimeout, await rig.ResultAsync());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task RunAsync_EndOfStreamAfterTheCut_NotPassedOnAsAFin()
+    {
+        // Made deterministic, the race of a reset while the other direction's splice holds the
+        // socket (.NET then disconnects it first, and a pending read sees an ordinary end): the cut
+        // is recorded, then an end of stream reaches the relay. It must not become a FIN.
+        using var rig = await RelayRig.StartAsync(Splice, spareActivitySockets: true);
+        var bulk = RandomBytes(256 * 1024, 7); // more than one buffer: the direction moves to splice where it can
+        await Loopback.SendAllAsync(rig.ClientApp, bulk);
+        Assert.Equal(bulk, await Loopback.ReadExactlyAsync(rig.UpstreamApp, bulk.Length));
+
+        rig.Activity.Abort(RelayResult.Aborted);
+        rig.ClientApp.Shutdown(SocketShutdown.Send);
+
+        var atUpstream = rig.UpstreamApp.ReceiveAsync(new byte[16], SocketFlags.None);
+        Assert.NotSame(atUpstream, await Task.WhenAny(atUpstream, Task.Delay(500)));
+        Loopback.Reset(rig.UpstreamApp);
+        Assert.Equal(RelayResult.Aborted, await rig.ResultAsync());
     }
 
     [Fact(Timeout = 10_000)]
