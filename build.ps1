@@ -5,7 +5,8 @@
 
 .DESCRIPTION
     Build    publishes src/NetDrift.PowerShell and stages an explicit file list into out/NetDrift/.
-    Test     Build, then the xunit tests, then every pester/*.Tests.ps1 (and
+    Test     Build, then the xunit tests (twice: as a plain pwsh runs the engine, and under
+             deploy/netdrift.service's DOTNET_* runtime settings), then every pester/*.Tests.ps1 (and
              examples/pester/*.Tests.ps1) in a fresh pwsh inside a private network namespace where
              origin.netdrift.test and origin2.netdrift.test are 127.0.0.1. The last line printed
              is "N passed, N failed, N skipped"; the exit code is 1 when anything failed or a

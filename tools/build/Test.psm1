@@ -1,5 +1,6 @@
-# Test: Build, then the xunit suite (under the default runtime and under the service unit's), then the Pester suites; ends with the one summary line and
-# returns 1 when anything failed or a runner could not run.
+# Test: Build, then the xunit suite (under the default runtime and under the service unit's),
+# then the Pester suites; ends with the one summary line and returns 1 when anything failed or a
+# runner could not run.
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot 'Common.psm1')
