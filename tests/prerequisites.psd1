@@ -24,12 +24,13 @@
         @{ Name = 'tmux'; UsedBy = @('pester/Watch.Tests.ps1') }
         @{ Name = 'util-linux'; Commands = @('prlimit'); UsedBy = @('pester/Lifecycle.Tests.ps1') }
         @{ Name = 'stunnel4'; UsedBy = @('pester/Tls.Tests.ps1') }
-        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'pester/Deploy.Tests.ps1', 'pester/ProxyProtocol.Tests.ps1', 'pester/ScaleOut.Tests.ps1') }
+        @{ Name = 'haproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'perf/Profile/Measure-FrontProfile.ps1', 'pester/Deploy.Tests.ps1', 'pester/ProxyProtocol.Tests.ps1', 'pester/ScaleOut.Tests.ps1') }
         @{ Name = 'systemd'; Commands = @('systemd-analyze'); UsedBy = @('pester/Deploy.Tests.ps1') }
         # Bench and Fuzz run with the network: their scripts install these themselves.
         @{ Name = 'squid'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1') }
-        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'perf/Profile/Measure-TunnelProfile.ps1', 'pester/Tls.Tests.ps1') }
-        @{ Name = 'strace'; UsedBy = @('perf/Profile/Measure-TunnelProfile.ps1') }
+        @{ Name = 'tinyproxy'; UsedBy = @('perf/Bench/Invoke-ProxyBench.ps1', 'perf/Profile/Measure-FrontProfile.ps1', 'perf/Profile/Measure-TunnelProfile.ps1', 'pester/Tls.Tests.ps1') }
+        @{ Name = 'strace'; UsedBy = @('perf/Profile/Measure-FrontProfile.ps1', 'perf/Profile/Measure-TunnelProfile.ps1') }
+        @{ Name = 'linux-perf'; Commands = @('perf'); UsedBy = @('perf/Profile/Measure-FrontProfile.ps1') }
         @{ Name = 'afl++'; Commands = @('afl-fuzz'); UsedBy = @('tests/NetDrift.Fuzz/Invoke-Fuzz.ps1') }
     )
 }
