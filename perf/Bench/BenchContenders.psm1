@@ -25,6 +25,18 @@ function Wait-PortOpen([int] $Port, [string] $What, [double] $Seconds = 30) {
 # NetDrift contenders that differ only in their config, not in their build or environment.
 $script:NetDriftConfigurations = @('netdrift', 'netdrift-accesslog', 'netdrift-routes', 'netdrift-https')
 
+function New-ModuleFolder {
+    <#
+    .SYNOPSIS
+        A folder for PSModulePath holding a NetDrift folder that links to the built module: pwsh
+        finds an installed module by its folder name, and this is how each build is installed.
+    #>
+    param([Parameter(Mandatory)] [string] $Manifest, [Parameter(Mandatory)] [string] $Folder)
+    $null = New-Item -ItemType Directory -Path $Folder -Force
+    $null = New-Item -ItemType SymbolicLink -Path (Join-Path $Folder 'NetDrift') -Target (Split-Path (Resolve-Path $Manifest).Path -Parent)
+    $Folder
+}
+
 function Start-Contender {
     <#
     .SYNOPSIS
@@ -206,4 +218,4 @@ function Stop-Contender([hashtable] $Contender) {
     foreach ($instance in @($Contender['Instances'])) { if ($instance) { Stop-Contender $instance } }
 }
 
-Export-ModuleMember -Function Start-Contender, Stop-Contender, Get-FreePort, Wait-PortOpen, Test-ContenderAuth
+Export-ModuleMember -Function New-ModuleFolder, Start-Contender, Stop-Contender, Get-FreePort, Wait-PortOpen, Test-ContenderAuth

@@ -59,6 +59,16 @@ function Read-BenchLine {
     throw "$What printed no line matching '$Pattern' within $Seconds s."
 }
 
+function Read-ListeningPort {
+    <#
+    .SYNOPSIS
+        The port a listening child (the origin, the LoadGen's listening modes) announces on its
+        "LISTENING <port>" line.
+    #>
+    param([Parameter(Mandatory)] [Diagnostics.Process] $Process, [string] $What = 'the child')
+    [int]((Read-BenchLine $Process '^LISTENING \d+' -What $What) -split ' ')[1]
+}
+
 function Stop-BenchProcess {
     <#
     .SYNOPSIS
@@ -109,4 +119,4 @@ function Get-BenchFileLimit {
     if ($Matches[1] -eq 'unlimited') { 1048576 } else { [int]$Matches[1] }
 }
 
-Export-ModuleMember -Function Start-BenchProcess, Read-BenchLine, Stop-BenchProcess, Get-ProcessTreeRssKiB, Get-BenchFileLimit
+Export-ModuleMember -Function Start-BenchProcess, Read-BenchLine, Read-ListeningPort, Stop-BenchProcess, Get-ProcessTreeRssKiB, Get-BenchFileLimit

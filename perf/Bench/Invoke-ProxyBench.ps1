@@ -77,20 +77,12 @@ $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-bench-$PID"
 $null = New-Item -ItemType Directory -Path $workDir -Force
 $dotnet = (Get-Command dotnet).Source
 
-# pwsh finds an installed module on PSModulePath by its folder name: give each build a folder
-# that holds a NetDrift folder (a link to the built module), as an installation would.
-function New-ModuleFolder([string] $Manifest, [string] $Name) {
-    $folder = Join-Path $workDir "modules-$Name"
-    $null = New-Item -ItemType Directory -Path $folder -Force
-    $null = New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'NetDrift') -Target (Split-Path (Resolve-Path $Manifest).Path -Parent)
-    $folder
-}
 $variantSettings = @{}
 foreach ($name in $Variants.Keys) {
     if ($name -notlike 'netdrift-*') { throw "A variant's name starts with 'netdrift-': $name." }
     $v = $Variants[$name]
     $variantSettings[$name] = @{
-        ModuleDir   = if ($v['ModuleManifest']) { New-ModuleFolder $v.ModuleManifest $name } else { $null }
+        ModuleDir   = if ($v['ModuleManifest']) { New-ModuleFolder $v.ModuleManifest (Join-Path $workDir "modules-$name") } else { $null }
         Environment = if ($v['Environment']) { $v.Environment } else { @{} }
     }
 }
@@ -101,7 +93,7 @@ $fileLimit = Get-BenchFileLimit
 $idleAtLimit = [math]::Min($MaxIdleTunnels, [int][math]::Floor(($fileLimit - 1300) / 2))
 $idleCases = [ordered]@{ 'idle-2000' = [math]::Min($IdleTunnels, $idleAtLimit); 'idle-max' = $idleAtLimit }
 $setup = @{
-    WorkDir = $workDir; ModuleDir = (New-ModuleFolder $ModuleManifest 'netdrift'); GoNetDrift = $GoNetDrift
+    WorkDir = $workDir; ModuleDir = (New-ModuleFolder $ModuleManifest (Join-Path $workDir 'modules-netdrift')); GoNetDrift = $GoNetDrift
     UnitPath = (Join-Path $repoRoot 'deploy/netdrift.service'); Variants = $variantSettings
     ClientUser = 'bench'; ClientPassword = 'client-secret-1'
     MaxConnections = [int][math]::Floor(($fileLimit - 1200) / 2); FileLimit = $fileLimit
@@ -152,10 +144,10 @@ $streamUpstreams = $null
 $samples = [Collections.Generic.List[object]]::new()
 try {
     $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @($TestOrigin, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
-    $originPort = [int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1]
+    $originPort = Read-ListeningPort $origin -What 'the origin'
     # A target that speaks first (an SSH-style banner): the tunnel's early data, for the banner-tunnel case.
     $bannerTarget = Start-BenchProcess -FilePath $dotnet -ArgumentList @($LoadGen, 'banner') -LogPath (Join-Path $workDir 'banner.log')
-    $bannerPort = [int]((Read-BenchLine $bannerTarget '^LISTENING \d+' -What 'the banner target') -split ' ')[1]
+    $bannerPort = Read-ListeningPort $bannerTarget -What 'the banner target'
     $upstreamArgs = @{ WorkDir = $workDir; LoadGen = $LoadGen; MaxClients = $idleAtLimit + 1000 }
     $rateUpstreams = Start-BenchUpstreams -Kind tinyproxy @upstreamArgs
     $streamUpstreams = Start-BenchUpstreams -Kind netdrift @upstreamArgs

@@ -43,18 +43,15 @@ Install-DebianPackage linux-perf perf
 $dotnet = (Get-Command dotnet).Source
 $LoadGen = (Resolve-Path $LoadGen).Path
 $workDir = Join-Path ([IO.Path]::GetTempPath()) "netdrift-front-profile-$PID"
-$modules = Join-Path $workDir 'modules'
-$null = New-Item -ItemType Directory -Path $modules -Force
-# Found on PSModulePath as an installed module is, as the bench does it.
-$null = New-Item -ItemType SymbolicLink -Path (Join-Path $modules 'NetDrift') -Target (Split-Path (Resolve-Path $ModuleManifest).Path -Parent)
+$modules = New-ModuleFolder $ModuleManifest (Join-Path $workDir 'modules')
 
 $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @((Resolve-Path $TestOrigin).Path, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
 $banner = Start-BenchProcess -FilePath $dotnet -ArgumentList @($LoadGen, 'banner') -LogPath (Join-Path $workDir 'banner.log')
 $upstreams = $null
 $front = $null
 try {
-    $originPort = [int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1]
-    $bannerPort = [int]((Read-BenchLine $banner '^LISTENING \d+' -What 'the banner target') -split ' ')[1]
+    $originPort = Read-ListeningPort $origin -What 'the origin'
+    $bannerPort = Read-ListeningPort $banner -What 'the banner target'
     $upstreams = Start-BenchUpstreams -Kind tinyproxy -WorkDir $workDir -LoadGen $LoadGen -MaxClients 3000
     # The netdrift contender as a variant of itself, for the perf map settings.
     $name = if ($Contender -eq 'netdrift' -and $Tool -eq 'perf') { 'netdrift-perfmap' } else { $Contender }

@@ -118,7 +118,7 @@ function Write-PerUnitTable([string] $Unit, [double] $Count, $Runtime, $Calls, [
 $origin = $tiny = $splice = $proxy = $null
 try {
     $origin = Start-BenchProcess -FilePath $dotnet -ArgumentList @((Resolve-Path $TestOrigin).Path, '--port', '0') -LogPath (Join-Path $workDir 'origin.log')
-    $target = "127.0.0.1:$([int]((Read-BenchLine $origin '^LISTENING \d+' -What 'the origin') -split ' ')[1])"
+    $target = "127.0.0.1:$(Read-ListeningPort $origin -What 'the origin')"
     $tiny = Start-BenchUpstreams -Kind tinyproxy -WorkDir $workDir -LoadGen $LoadGen -MaxClients 2000 -Count 1
     $splice = Start-BenchUpstreams -Kind netdrift -WorkDir $workDir -LoadGen $LoadGen -MaxClients 2000 -Count 1
     $port = Get-FreePort

@@ -16,7 +16,6 @@ namespace NetDrift.Engine.Server;
 internal sealed class AttemptLoop
 {
     private readonly ProxyContext _proxy;
-    private readonly string _clientKey;
     private readonly string _target;
     private readonly string? _requiredTag;
     private readonly Routing.CompiledRoute? _routeRule;
@@ -37,7 +36,7 @@ internal sealed class AttemptLoop
     {
         Access = access;
         _proxy = proxy;
-        _clientKey = client.Key;
+        ClientKey = client.Key;
         _session = client.Session;
         _target = target;
         _routeRule = client.Route;
@@ -48,7 +47,7 @@ internal sealed class AttemptLoop
     }
 
     /// <summary>Who the client is, as balancing and the log name it.</summary>
-    public string ClientKey => _clientKey;
+    public string ClientKey { get; }
 
     /// <summary>The access-log line of this exchange; null while the log is off.</summary>
     public AccessExchange? Access { get; }
@@ -71,7 +70,7 @@ internal sealed class AttemptLoop
             return null;
         }
         var trial = false;
-        var upstream = RouteTags.IsDirect(_routeRule) ? _proxy.Direct : _proxy.PickUpstream(_clientKey, _tried, _requiredTag, out trial, _session);
+        var upstream = RouteTags.IsDirect(_routeRule) ? _proxy.Direct : _proxy.PickUpstream(ClientKey, _tried, _requiredTag, out trial, _session);
         if (upstream is null)
         {
             return null;
@@ -103,7 +102,7 @@ internal sealed class AttemptLoop
         {
             _proxy.RecordOutcome(wrong, success: false, $"{FailureCause.UpstreamStatus}: {message}, yet {upstream.Name} reached the target");
         }
-        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), upstream.Name);
+        ProxyLog.Routed(_proxy.Logger, ClientKey, _target, Tried(), upstream.Name);
     }
 
     public void Failed(Upstream upstream, AttemptResult result)
@@ -171,7 +170,7 @@ internal sealed class AttemptLoop
         FinalSocks5TargetCode = _tried.Count > 0 && _targetFailures?.Count == _tried.Count ? _targetSocks5Code : null;
         Access?.Finish(null, _tried.Count, status, _tried.Count == 0 ? "NoUpstream" : _lastFailure?.ToString() ?? nameof(FailureCause.TargetUnreachable));
         ProxyLog.AllAttemptsFailed(_proxy.Logger, connection.RemoteAddress.ToString(), _target, status);
-        ProxyLog.Routed(_proxy.Logger, _clientKey, _target, Tried(), _tried.Count == 0
+        ProxyLog.Routed(_proxy.Logger, ClientKey, _target, Tried(), _tried.Count == 0
             ? $"nobody ({status}: {_tagConflict ?? (_requiredTag is null ? "no upstream available" : $"no upstream with tag {_requiredTag} available")})"
             : $"nobody ({status})");
         return answer;
